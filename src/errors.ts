@@ -1,0 +1,123 @@
+/**
+ * Every failure the engine reports is one of these classes. Each carries a stable `code` so that a
+ * caller (or the worker boundary, which cannot preserve prototypes) can tell them apart, and a
+ * message that says what to do about it.
+ */
+export type ErrorCode =
+  | 'WEBGPU_UNAVAILABLE'
+  | 'ADAPTER_UNAVAILABLE'
+  | 'DEVICE_REQUIREMENTS'
+  | 'DEVICE_LOST'
+  | 'INVALID_ARGUMENT'
+  | 'SHADER_NOT_FOUND'
+  | 'WEIGHTS_FORMAT'
+  | 'UNSAFE_CHECKPOINT'
+  | 'UNSUPPORTED_IMAGE'
+  | 'ENGINE_DISPOSED';
+
+export class DynamicHeadError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** `navigator.gpu` does not exist: the browser or context has no WebGPU at all. */
+export class WebGPUUnavailableError extends DynamicHeadError {
+  constructor(detail = 'navigator.gpu is undefined in this context') {
+    super(
+      'WEBGPU_UNAVAILABLE',
+      `WebGPU is not available (${detail}). Use a browser with WebGPU enabled (Chrome/Edge 113+, ` +
+        'Safari 26+, Firefox 141+), serve the page over https or from localhost, and check that ' +
+        'WebGPU has not been disabled by policy or a browser flag.',
+    );
+  }
+}
+
+/** `requestAdapter()` returned null: WebGPU exists but no GPU (or software fallback) is usable. */
+export class AdapterUnavailableError extends DynamicHeadError {
+  constructor(detail = 'requestAdapter() returned null') {
+    super(
+      'ADAPTER_UNAVAILABLE',
+      `No WebGPU adapter could be obtained (${detail}). The GPU may be blocklisted or its driver ` +
+        'unsupported: update the graphics driver, enable hardware acceleration in the browser ' +
+        'settings, or check chrome://gpu (about:support in Firefox) for the reason.',
+    );
+  }
+}
+
+/** The adapter cannot provide a feature or limit the engine needs. */
+export class DeviceRequirementsError extends DynamicHeadError {
+  constructor(detail: string) {
+    super(
+      'DEVICE_REQUIREMENTS',
+      `This GPU adapter does not meet the engine's requirements: ${detail}. ` +
+        'Try a smaller input size or another adapter (e.g. powerPreference "high-performance").',
+    );
+  }
+}
+
+/** The device was lost (driver reset, `device.destroy()`, tab backgrounded too long, ...). */
+export class DeviceLostError extends DynamicHeadError {
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(
+      'DEVICE_LOST',
+      `The WebGPU device was lost (${reason}${message ? `: ${message}` : ''}). ` +
+        'The engine re-creates the device on the next call; retry the operation.',
+    );
+    this.reason = reason;
+  }
+}
+
+/** A caller passed a bad value; `parameter` names which one. Raised before any GPU work. */
+export class InvalidArgumentError extends DynamicHeadError {
+  readonly parameter: string;
+  constructor(parameter: string, problem: string) {
+    super('INVALID_ARGUMENT', `Invalid ${parameter}: ${problem}`);
+    this.parameter = parameter;
+  }
+}
+
+/** A kernel asked for a WGSL file that is not in `shaders/`. */
+export class ShaderNotFoundError extends DynamicHeadError {
+  constructor(name: string, known: readonly string[]) {
+    super('SHADER_NOT_FOUND', `No shader named "${name}" in shaders/ (known: ${known.join(', ')})`);
+  }
+}
+
+/** A weights file is truncated, corrupt, of an unknown version or does not fit the model. */
+export class WeightsFormatError extends DynamicHeadError {
+  constructor(message: string) {
+    super('WEIGHTS_FORMAT', `Bad weights file: ${message}`);
+  }
+}
+
+/** A checkpoint tried to use a Python global outside the whitelist (it could execute code). */
+export class UnsafeCheckpointError extends DynamicHeadError {
+  readonly global: string;
+  constructor(global: string) {
+    super(
+      'UNSAFE_CHECKPOINT',
+      `Refusing to load checkpoint: it references the Python global "${global}", which is not ` +
+        'a tensor, storage or container type. Loading it could execute code; nothing was run.',
+    );
+    this.global = global;
+  }
+}
+
+/** An image could not be decoded or has an unsupported size or format. */
+export class UnsupportedImageError extends DynamicHeadError {
+  constructor(message: string) {
+    super('UNSUPPORTED_IMAGE', `Unsupported image: ${message}`);
+  }
+}
+
+/** A call arrived after `dispose()`. */
+export class EngineDisposedError extends DynamicHeadError {
+  constructor() {
+    super('ENGINE_DISPOSED', 'The detector has been disposed; create a new one.');
+  }
+}
