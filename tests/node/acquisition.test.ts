@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdapterUnavailableError, DeviceRequirementsError, WebGPUUnavailableError } from '../../src/errors';
 import { GpuRuntime } from '../../src/gpu/runtime';
-import { nodeGpu } from './dawn';
+import { nodeGpu } from '../../src/gpu/node-gpu';
 
 describe('device acquisition errors', () => {
   it('no navigator.gpu → WebGPUUnavailableError with an actionable message', async () => {

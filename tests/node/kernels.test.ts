@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { GpuRuntime } from '../../src/gpu/runtime';
 import { loadKernelSuites } from '../harness/suite';
-import { createNodeRuntime } from './dawn';
+import { createNodeRuntime } from '../../src/gpu/node-gpu';
 
 // The shared kernel suites (tests/kernels/*.cases.ts), run on Dawn in Node. The same cases run
 // in a Chromium Worker through e2e/kernels.spec.ts.

@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { GpuRuntime, type RuntimeOptions } from './runtime';
+
+/**
+ * WebGPU in Node through Dawn (the `webgpu` package), for tests, benchmarks and the CLI; never
+ * imported by browser code. Without a GPU (no /dev/dri render node, no NVIDIA device) Dawn is
+ * pointed at Chromium's SwiftShader Vulkan driver, which the setup step installs with Debian's
+ * chromium. `DYNAMIC_HEAD_VULKAN=system` keeps the system's drivers; `=swiftshader` forces it.
+ */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+function chooseVulkanDriver(): void {
+  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES) return;
+  const choice = process.env.DYNAMIC_HEAD_VULKAN;
+  const hasGpu = existsSync('/dev/nvidia0') || existsSync('/dev/dri/renderD128');
+  if (choice === 'system' || (choice !== 'swiftshader' && hasGpu)) return;
+  if (existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+}
+
+let gpu: GPU | undefined;
+
+export async function nodeGpu(): Promise<GPU> {
+  if (!gpu) {
+    chooseVulkanDriver();
+    const { create, globals } = await import('webgpu');
+    Object.assign(globalThis, globals);
+    gpu = create([]) as GPU;
+  }
+  return gpu;
+}
+
+export async function createNodeRuntime(options: Omit<RuntimeOptions, 'gpu'> = {}): Promise<GpuRuntime> {
+  return GpuRuntime.create({ ...options, gpu: await nodeGpu() });
+}
