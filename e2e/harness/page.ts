@@ -20,4 +20,5 @@ worker.onerror = (event) => {
   window.harness.messages.push({ type: 'fatal', errorName: 'WorkerError', message: event.message });
   window.harness.finished = true;
 };
-worker.postMessage({ suite: new URLSearchParams(location.search).get('suite') });
+const query = new URLSearchParams(location.search);
+worker.postMessage({ suite: query.get('suite'), hideGpu: query.has('hide-gpu') });

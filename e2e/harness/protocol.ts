@@ -7,4 +7,6 @@ export type HarnessMessage =
 
 export interface HarnessRequest {
   suite: string | null;
+  /** Hide `navigator.gpu` in the worker first, as in a browser without WebGPU. */
+  hideGpu: boolean;
 }

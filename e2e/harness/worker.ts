@@ -6,6 +6,7 @@ import type { HarnessMessage, HarnessRequest } from './protocol';
 const post = (message: HarnessMessage) => (self as unknown as Worker).postMessage(message);
 
 self.onmessage = async (event: MessageEvent<HarnessRequest>) => {
+  if (event.data.hideGpu) Object.defineProperty(self.navigator, 'gpu', { value: undefined, configurable: true });
   let runtime: GpuRuntime;
   try {
     runtime = await GpuRuntime.create();

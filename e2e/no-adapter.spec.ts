@@ -1,0 +1,15 @@
+import { expect, test } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS } from '../playwright.config';
+
+// Chromium on Linux without --enable-unsafe-webgpu exposes navigator.gpu but gives no adapter:
+// a real browser state, not a simulation.
+test.use({ launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu') } });
+
+test('without an adapter the demo shows the AdapterUnavailableError panel', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'error', { timeout: 60_000 });
+  await expect(page.locator('body')).toHaveAttribute('data-error-name', 'AdapterUnavailableError');
+  await expect(page.locator('#webgpu-error')).toBeVisible();
+  await expect(page.locator('#webgpu-error-message')).toContainText('No WebGPU adapter could be obtained');
+  await page.screenshot({ path: test.info().outputPath('demo-no-adapter.png') });
+});
