@@ -1,0 +1,203 @@
+import { InvalidArgumentError } from '../errors';
+import type { BufferScope } from '../gpu/buffers';
+import { UniformWriter, type KernelProgram } from '../gpu/kernel';
+import { numel, shapeString, type Tensor } from './tensor';
+import { requireInteger, requireRank, requireShape } from './validate';
+
+/** Output tile of `shaders/conv2d.wgsl`: a workgroup covers CONV2D_TILE_ROWS rows × CONV2D_TILE_COLS Cout. */
+export const CONV2D_TILE_ROWS = 64;
+export const CONV2D_TILE_COLS = 64;
+
+/**
+ * Which output pixels a conv computes. `dense`: all of them. `indexed`: row r < count[0] is the
+ * pixel whose flat NHW index is rows[r] (`rows` and `count` hold u32); the result goes either to
+ * that pixel of the dense NHWC output (`scatter`; the caller zeroes the rest) or to row r of a
+ * [maxRows, Cout] buffer (`compact`, e.g. for GroupNorm over active pixels only).
+ */
+export type ConvRows =
+  | { readonly mode: 'dense' }
+  | {
+      readonly mode: 'indexed';
+      /** u32 [maxRows]: flat pixel index n·OH·OW + oy·OW + ox of each active row. */
+      readonly rows: Tensor;
+      /** u32 [1]: number of active rows (read on the GPU, ≤ maxRows). */
+      readonly count: Tensor;
+      readonly placement: 'scatter' | 'compact';
+      /**
+       * Indirect dispatch arguments (3 × u32 at `offset` bytes), e.g. written on the GPU from
+       * count[0] as conv2dDispatchSize(count, Cout). Without it the dispatch covers maxRows.
+       */
+      readonly indirect?: { readonly buffer: GPUBuffer; readonly offset: number };
+    };
+
+export interface Conv2dArgs {
+  /** NHWC [N, H, W, Cin]. */
+  readonly input: Tensor;
+  /** HWIO [KH, KW, Cin, Cout] = [KH·KW·Cin, Cout] row-major (see packConvWeights). */
+  readonly weights: Tensor;
+  /** [Cout]. */
+  readonly bias?: Tensor;
+  /** Added before ReLU; shaped like `out`. Must not be `out` itself. */
+  readonly residual?: Tensor;
+  readonly relu?: boolean;
+  /** Default 1. */
+  readonly stride?: number;
+  /** Zero padding, the same on both sides: one number for both axes or [padY, padX]. Default 0. */
+  readonly padding?: number | readonly [number, number];
+  /** dense / indexed-scatter: NHWC [N, OH, OW, Cout]; indexed-compact: [maxRows, Cout]. */
+  readonly out: Tensor;
+  /** Default dense. */
+  readonly rows?: ConvRows;
+}
+
+export interface Conv2dGeometry {
+  readonly batch: number;
+  readonly inH: number;
+  readonly inW: number;
+  readonly cin: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly cout: number;
+  readonly stride: number;
+  readonly padY: number;
+  readonly padX: number;
+  readonly outH: number;
+  readonly outW: number;
+}
+
+/** Output size of a conv: floor((H + 2·pad − K) / stride) + 1 per axis. */
+export function convOutputSize(inSize: number, kernel: number, stride: number, pad: number): number {
+  return Math.floor((inSize + 2 * pad - kernel) / stride) + 1;
+}
+
+/** PyTorch OIHW [Cout, Cin, KH, KW] → HWIO [KH, KW, Cin, Cout], the layout conv2d.wgsl reads. */
+export function packConvWeights(oihw: Float32Array, shape: readonly [number, number, number, number]): Float32Array {
+  const [cout, cin, kh, kw] = shape;
+  shape.forEach((d, i) => requireInteger(`shape[${i}]`, d));
+  if (oihw.length !== cout * cin * kh * kw) {
+    throw new InvalidArgumentError('oihw', `has ${oihw.length} values, shape ${shapeString(shape)} needs ${cout * cin * kh * kw}`);
+  }
+  const hwio = new Float32Array(oihw.length);
+  for (let o = 0; o < cout; o++) {
+    for (let i = 0; i < cin; i++) {
+      for (let y = 0; y < kh; y++) {
+        for (let x = 0; x < kw; x++) {
+          hwio[((y * kw + x) * cin + i) * cout + o] = oihw[((o * cin + i) * kh + y) * kw + x]!;
+        }
+      }
+    }
+  }
+  return hwio;
+}
+
+/** Workgroup counts for `rows` GEMM rows and `cout` output channels (also the indirect args). */
+export function conv2dDispatchSize(rows: number, cout: number): [number, number, number] {
+  return [Math.ceil(cout / CONV2D_TILE_COLS), Math.ceil(rows / CONV2D_TILE_ROWS), 1];
+}
+
+/** Checks input and weights and derives every size of the conv; throws before any GPU work. */
+export function conv2dGeometry(args: Pick<Conv2dArgs, 'input' | 'weights' | 'stride' | 'padding'>): Conv2dGeometry {
+  requireRank('input', args.input, 4);
+  requireRank('weights', args.weights, 4);
+  const [batch, inH, inW, cin] = args.input.shape as [number, number, number, number];
+  const [kh, kw, wcin, cout] = args.weights.shape as [number, number, number, number];
+  if (wcin !== cin) {
+    throw new InvalidArgumentError('weights', `HWIO shape ${shapeString(args.weights.shape)} expects Cin = ${wcin}, input has ${cin}`);
+  }
+  const stride = args.stride ?? 1;
+  requireInteger('stride', stride, 1);
+  const pad = args.padding ?? 0;
+  const [padY, padX] = typeof pad === 'number' ? [pad, pad] : pad;
+  requireInteger('padding', padY, 0);
+  requireInteger('padding', padX, 0);
+  const outH = convOutputSize(inH, kh, stride, padY);
+  const outW = convOutputSize(inW, kw, stride, padX);
+  if (outH < 1 || outW < 1) {
+    throw new InvalidArgumentError(
+      'weights',
+      `a ${kh}×${kw} kernel does not fit the ${inH}×${inW} input padded by ${padY}×${padX}`,
+    );
+  }
+  return { batch, inH, inW, cin, kh, kw, cout, stride, padY, padX, outH, outW };
+}
+
+/**
+ * out = relu?(conv(input, weights, stride, padding) + bias + residual) with
+ * `shaders/conv2d.wgsl` (implicit GEMM), over all output pixels or an indexed subset.
+ */
+export function conv2dProgram(scope: BufferScope, args: Conv2dArgs): KernelProgram {
+  const g = conv2dGeometry(args);
+  const rows = args.rows ?? { mode: 'dense' as const };
+  const pixels = g.batch * g.outH * g.outW;
+  if (args.bias) requireShape('bias', args.bias, [g.cout]);
+
+  let outShape: readonly number[] = [g.batch, g.outH, g.outW, g.cout];
+  let maxRows = pixels;
+  if (rows.mode === 'indexed') {
+    requireRank('rows', rows.rows, 1);
+    requireShape('count', rows.count, [1]);
+    maxRows = rows.rows.shape[0]!;
+    if (rows.placement === 'compact') outShape = [maxRows, g.cout];
+    else if (rows.placement !== 'scatter') {
+      throw new InvalidArgumentError('rows', `placement must be 'scatter' or 'compact', got ${String(rows.placement)}`);
+    }
+    if (rows.indirect && (rows.indirect.offset % 4 !== 0 || rows.indirect.offset + 12 > rows.indirect.buffer.size)) {
+      throw new InvalidArgumentError('rows', `indirect offset ${rows.indirect.offset} is unaligned or past the buffer`);
+    }
+  }
+  requireShape('out', args.out, outShape);
+  if (args.residual) {
+    requireShape('residual', args.residual, outShape);
+    if (args.residual.buffer === args.out.buffer) {
+      throw new InvalidArgumentError('residual', 'must not share its buffer with out (bind out read-only and read-write at once)');
+    }
+  }
+  if (args.input.buffer === args.out.buffer || args.weights.buffer === args.out.buffer) {
+    throw new InvalidArgumentError('out', 'must not share its buffer with input or weights');
+  }
+  if (rows.mode === 'indexed' && (rows.rows.buffer === args.out.buffer || rows.count.buffer === args.out.buffer)) {
+    throw new InvalidArgumentError('rows', 'the row list and count must not live in the output buffer');
+  }
+  const pointwise = g.kh === 1 && g.kw === 1 && g.stride === 1 && g.padY === 0 && g.padX === 0;
+  const params = scope.uniform(
+    new UniformWriter()
+      .u32(g.batch, g.inH, g.inW, g.cin, g.outH, g.outW, g.cout, g.kh * g.kw * g.cin)
+      .u32(g.kw, g.stride, g.padY, g.padX, rows.mode === 'dense' ? pixels : 0)
+      .bytes(),
+    'conv2d params',
+  );
+  const unused = (what: string) => scope.storage(16, `conv2d: no ${what}`);
+  const indexed = rows.mode === 'indexed' ? rows : undefined;
+  const mode = indexed ? (indexed.placement === 'scatter' ? 1 : 2) : 0;
+  return {
+    label: `conv2d ${g.kh}×${g.kw}/${g.stride} ${g.cin}→${g.cout}${indexed ? ` (${indexed.placement})` : ''}`,
+    shader: 'conv2d',
+    constants: {
+      MODE: mode,
+      VEC4_A: g.cin % 4 === 0 ? 1 : 0,
+      VEC4_B: g.cout % 4 === 0 ? 1 : 0,
+      POINTWISE: pointwise ? 1 : 0,
+      HAS_BIAS: args.bias ? 1 : 0,
+      HAS_RESIDUAL: args.residual ? 1 : 0,
+      RELU: args.relu ? 1 : 0,
+    },
+    bindings: [
+      params,
+      args.input.buffer,
+      args.weights.buffer,
+      args.bias?.buffer ?? unused('bias'),
+      args.residual?.buffer ?? unused('residual'),
+      indexed?.rows.buffer ?? unused('rows'),
+      indexed?.count.buffer ?? unused('count'),
+      args.out.buffer,
+    ],
+    dispatch: indexed?.indirect
+      ? { indirect: indexed.indirect.buffer, offset: indexed.indirect.offset }
+      : conv2dDispatchSize(maxRows, g.cout),
+  };
+}
+
+/** Multiply-accumulates of a dense conv (for GFLOP/s: 2 · MACs / time). */
+export function conv2dMacs(g: Conv2dGeometry): number {
+  return numel([g.batch, g.outH, g.outW, g.cout]) * g.kh * g.kw * g.cin;
+}
