@@ -18,3 +18,11 @@ export function mulGateRef(a: Float32Array, gate: Float32Array, channels: number
 export function reluRef(a: Float32Array): Float32Array {
   return a.map((v) => Math.max(v, 0));
 }
+
+export function axpbyRef(acc: Float32Array, sa: number, b: Float32Array, sb: number): Float32Array {
+  return acc.map((v, i) => Math.fround(v * sa) + Math.fround(b[i]! * sb));
+}
+
+export function gateResidualReluRef(o: Float32Array, gate: Float32Array, residual: Float32Array, channels: number): Float32Array {
+  return o.map((v, i) => Math.max(v * gate[Math.floor(i / channels)]! + residual[i]!, 0));
+}

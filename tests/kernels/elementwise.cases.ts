@@ -1,6 +1,13 @@
 import { InvalidArgumentError } from '../../src/errors';
-import { addProgram, mulGateProgram, reluProgram, scaleProgram } from '../../src/ops/elementwise';
-import { addRef, mulGateRef, reluRef, scaleRef } from '../../src/reference/elementwise';
+import {
+  addProgram,
+  axpbyInPlaceProgram,
+  gateResidualReluInPlaceProgram,
+  mulGateProgram,
+  reluProgram,
+  scaleProgram,
+} from '../../src/ops/elementwise';
+import { addRef, axpbyRef, gateResidualReluRef, mulGateRef, reluRef, scaleRef } from '../../src/reference/elementwise';
 import { assertClose, assertRejects } from '../harness/assert';
 import { emptyTensor, readTensor, uploadTensor, withScope } from '../harness/gpu-data';
 import { randomArray } from '../harness/random';
@@ -54,6 +61,50 @@ export default defineKernelSuite('elementwise', [
           ]);
           assertClose(await readTensor(rt, out), mulGateRef(a, g, c), `mul_gate C=${c}`);
         }
+      }),
+  },
+  {
+    name: 'scalar tensor × constant factor with ReLU (box regression: ReLU(x·scale)·stride)',
+    run: (rt) =>
+      withScope(rt, 'scale factor', async (scope) => {
+        const a = randomArray(999, 5);
+        const s = uploadTensor(scope, new Float32Array([0.8]), [1]);
+        const out = emptyTensor(scope, [999]);
+        await rt.run([scaleProgram(scope, uploadTensor(scope, a, [999]), s, out, 16, true)]);
+        assertClose(await readTensor(rt, out), reluRef(scaleRef(scaleRef(a, 0.8), 16)), 'relu(x·s)·16');
+      }),
+  },
+  {
+    name: 'axpby in place with learned scalars (router: sum·scale_weight + x·output_weight)',
+    run: (rt) =>
+      withScope(rt, 'axpby', async (scope) => {
+        const acc = randomArray(N, 6);
+        const b = randomArray(N, 7);
+        const tAcc = uploadTensor(scope, acc, SHAPE);
+        await rt.run([
+          axpbyInPlaceProgram(
+            scope,
+            tAcc,
+            uploadTensor(scope, new Float32Array([0.7]), [1]),
+            uploadTensor(scope, b, SHAPE),
+            uploadTensor(scope, new Float32Array([1.3]), [1]),
+          ),
+        ]);
+        assertClose(await readTensor(rt, tAcc), axpbyRef(acc, Math.fround(0.7), b, Math.fround(1.3)), 'axpby');
+      }),
+  },
+  {
+    name: 'gate · o + residual, ReLU, in place (depth path output), C = 19',
+    run: (rt) =>
+      withScope(rt, 'gate residual', async (scope) => {
+        const o = randomArray(N, 8);
+        const y = randomArray(N, 9);
+        const g = randomArray(37 * 53, 10).map((v) => Math.max(v, 0));
+        const tO = uploadTensor(scope, o, SHAPE);
+        await rt.run([
+          gateResidualReluInPlaceProgram(scope, tO, uploadTensor(scope, g, [1, 37, 53, 1]), uploadTensor(scope, y, SHAPE)),
+        ]);
+        assertClose(await readTensor(rt, tO), gateResidualReluRef(o, g, y, 19), 'relu(o·g + y)');
       }),
   },
   {
