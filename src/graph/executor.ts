@@ -1,0 +1,128 @@
+import type { BufferScope } from '../gpu/buffers';
+import type { KernelProgram } from '../gpu/kernel';
+import type { GpuRuntime } from '../gpu/runtime';
+import { PassTimer, type PassTimings } from '../gpu/timing';
+import type { Tensor } from '../ops/tensor';
+import type { Graph, Stage, Value } from './graph';
+import { planMemory, type MemoryPlan } from './memory-plan';
+
+interface StagedProgram {
+  readonly stage: Stage;
+  readonly program: KernelProgram;
+}
+
+export interface RunResult {
+  /** Host copies of the requested outputs, in request order. */
+  readonly outputs: Map<Value, ArrayBuffer>;
+  readonly timings?: PassTimings;
+}
+
+/**
+ * A graph bound to GPU memory: the memory plan's blocks are allocated, every node's programs are
+ * built once and every pipeline is compiled (asynchronously) before the first run. A run encodes
+ * all programs into one command encoder — one compute pass per stage — copies the requested
+ * outputs into one staging buffer and maps it once: the only CPU read-back.
+ */
+export class CompiledGraph {
+  private readonly programs: StagedProgram[] = [];
+  private readonly blocks: GPUBuffer[];
+
+  private constructor(
+    private readonly runtime: GpuRuntime,
+    readonly graph: Graph,
+    readonly plan: MemoryPlan,
+    private readonly scope: BufferScope,
+  ) {
+    this.blocks = plan.blockSizes.map((size, i) => scope.storage(size, `block ${i}`));
+  }
+
+  static async compile(runtime: GpuRuntime, graph: Graph, label = 'graph'): Promise<CompiledGraph> {
+    const scope = runtime.scope(label);
+    try {
+      const compiled = new CompiledGraph(runtime, graph, planMemory(graph), scope);
+      const ctx = { tensor: (v: Value) => compiled.tensor(v), scope };
+      for (const node of graph.nodes) {
+        for (const program of node.build(ctx)) compiled.programs.push({ stage: node.stage, program });
+      }
+      await runtime.prepare(compiled.programs.map((p) => p.program));
+      return compiled;
+    } catch (error) {
+      scope.dispose();
+      throw error;
+    }
+  }
+
+  /** GPU bytes this graph holds: planned activation blocks plus per-node buffers. */
+  get gpuBytes(): number {
+    return this.scope.byteLength;
+  }
+
+  get programCount(): number {
+    return this.programs.length;
+  }
+
+  tensor(value: Value): Tensor {
+    const block = this.plan.blockOf[value.id];
+    if (block === undefined || block < 0) throw new Error(`value ${value.name} is not used by any node`);
+    return { buffer: this.blocks[block]!, shape: value.shape };
+  }
+
+  /**
+   * Encodes and submits one run. `beforeSubmit` may write per-run inputs (e.g. the image) with
+   * queue.writeBuffer; those writes land before the commands execute.
+   */
+  async run(outputs: readonly Value[], options: { timed?: boolean; beforeSubmit?: () => void } = {}): Promise<RunResult> {
+    const device = this.runtime.device;
+    const stages: { stage: Stage; programs: KernelProgram[] }[] = [];
+    for (const p of this.programs) {
+      const last = stages[stages.length - 1];
+      if (last && last.stage === p.stage) last.programs.push(p.program);
+      else stages.push({ stage: p.stage, programs: [p.program] });
+    }
+    const timer = options.timed ? new PassTimer(device, stages.length) : undefined;
+    const offsets: number[] = [];
+    let stagingSize = 0;
+    for (const v of outputs) {
+      offsets.push(stagingSize);
+      stagingSize += Math.ceil(this.graph.byteLength(v) / 4) * 4;
+    }
+    const staging = device.createBuffer({
+      label: 'graph outputs',
+      size: Math.max(stagingSize, 4),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    try {
+      options.beforeSubmit?.();
+      device.pushErrorScope('validation');
+      const encoder = device.createCommandEncoder({ label: this.graph.nodes.length ? 'inference' : 'empty' });
+      for (const { stage, programs } of stages) {
+        const pass = encoder.beginComputePass({ label: stage, timestampWrites: timer?.passWrites(stage) });
+        for (const program of programs) this.runtime.encode(pass, program);
+        pass.end();
+      }
+      outputs.forEach((v, i) => {
+        const t = this.tensor(v);
+        encoder.copyBufferToBuffer(t.buffer, 0, staging, offsets[i]!, Math.ceil(this.graph.byteLength(v) / 4) * 4);
+      });
+      timer?.resolve(encoder);
+      if (timer) timer.submit([encoder.finish()]);
+      else device.queue.submit([encoder.finish()]);
+      const error = await device.popErrorScope();
+      if (error) throw new Error(`WebGPU validation failed while running the graph: ${error.message}`);
+      const timings = timer ? await timer.read() : undefined;
+      await staging.mapAsync(GPUMapMode.READ);
+      const mapped = staging.getMappedRange();
+      const result = new Map<Value, ArrayBuffer>();
+      outputs.forEach((v, i) => result.set(v, mapped.slice(offsets[i]!, offsets[i]! + this.graph.byteLength(v))));
+      staging.unmap();
+      return { outputs: result, timings };
+    } finally {
+      staging.destroy();
+      timer?.destroy();
+    }
+  }
+
+  dispose(): void {
+    this.scope.dispose();
+  }
+}
