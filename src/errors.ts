@@ -12,6 +12,9 @@ export type ErrorCode =
   | 'SHADER_NOT_FOUND'
   | 'WEIGHTS_FORMAT'
   | 'UNSAFE_CHECKPOINT'
+  | 'CHECKPOINT_FORMAT'
+  | 'CHECKPOINT_MISMATCH'
+  | 'WEIGHTS_FETCH'
   | 'UNSUPPORTED_IMAGE'
   | 'ENGINE_DISPOSED';
 
@@ -105,6 +108,54 @@ export class UnsafeCheckpointError extends DynamicHeadError {
         'a tensor, storage or container type. Loading it could execute code; nothing was run.',
     );
     this.global = global;
+  }
+}
+
+/** A weights file could not be fetched (HTTP error, network failure, aborted). */
+export class WeightsFetchError extends DynamicHeadError {
+  readonly status: number | undefined;
+  constructor(url: string, detail: string, status?: number) {
+    super(
+      'WEIGHTS_FETCH',
+      `Could not fetch weights from ${url}: ${detail}. Check the URL, the network and the server's CORS headers.`,
+    );
+    this.status = status;
+  }
+}
+
+/** A checkpoint (.pth / .pkl) is truncated, corrupt, or uses a construct the reader does not accept. */
+export class CheckpointFormatError extends DynamicHeadError {
+  constructor(message: string) {
+    super('CHECKPOINT_FORMAT', `Cannot read checkpoint: ${message}`);
+  }
+}
+
+/** A checkpoint lacks tensors the model needs, or has them with the wrong shapes. */
+export class CheckpointMismatchError extends DynamicHeadError {
+  readonly missing: readonly string[];
+  readonly misshaped: readonly { name: string; expected: readonly number[]; actual: readonly number[] }[];
+  constructor(
+    missing: readonly string[],
+    misshaped: readonly { name: string; expected: readonly number[]; actual: readonly number[] }[],
+    context = '',
+  ) {
+    const parts: string[] = [];
+    const show = (names: readonly string[]) =>
+      names.slice(0, 20).join(', ') + (names.length > 20 ? `, ... (${names.length} in all)` : '');
+    if (missing.length > 0) parts.push(`missing ${missing.length} tensor(s): ${show(missing)}`);
+    if (misshaped.length > 0) {
+      parts.push(
+        `${misshaped.length} tensor(s) with the wrong shape: ` +
+          show(misshaped.map((m) => `${m.name} [${m.actual.join(',')}] (expected [${m.expected.join(',')}])`)),
+      );
+    }
+    super(
+      'CHECKPOINT_MISMATCH',
+      `The checkpoint does not fit the FCOS + dynamic head model${context ? ` (${context})` : ''}: ` +
+        `${parts.join('; ')}. Is it a cvpods/Detectron2 checkpoint of this architecture?`,
+    );
+    this.missing = missing;
+    this.misshaped = misshaped;
   }
 }
 

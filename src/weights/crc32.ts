@@ -1,0 +1,28 @@
+/**
+ * CRC-32 (IEEE 802.3, the zip/PNG polynomial), incremental so the loader can check each tensor as
+ * its bytes stream past without keeping them.
+ */
+let table: Uint32Array | undefined;
+
+function crcTable(): Uint32Array {
+  if (table) return table;
+  table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+}
+
+/** Continues a CRC over `bytes`; start with `crc32Update(0, first)`. */
+export function crc32Update(crc: number, bytes: Uint8Array): number {
+  const t = crcTable();
+  let c = ~crc >>> 0;
+  for (let i = 0; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+export function crc32(bytes: Uint8Array): number {
+  return crc32Update(0, bytes);
+}
