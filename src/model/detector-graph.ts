@@ -1,0 +1,63 @@
+import { Graph, type Value } from '../graph/graph';
+import { preprocessProgram } from '../ops/preprocess';
+import type { ModelConfig } from '../weights/config';
+import { buildTower, LEVEL_NAMES, type Taps } from './dynamic-head';
+import { buildPredictors, type HeadOutputs } from './fcos-head';
+import { buildFpn } from './fpn';
+import { LayerBuilder, type WeightTable } from './layers';
+import { buildResNet } from './resnet';
+
+export interface DetectorGraph {
+  readonly graph: Graph;
+  /** The pre-processed image, NHWC [1, H, W, 3] (H, W multiples of the size divisibility). */
+  readonly image: Value;
+  readonly fpn: Value[];
+  readonly head: HeadOutputs;
+  /** Intermediate tensors kept for debugging and parity (only when asked for). */
+  readonly taps: Taps;
+  /** With `source`: the RGBA8 upload buffer the pre-processing node reads (set at compile). */
+  readonly rgba?: { buffer?: GPUBuffer; readonly height: number; readonly width: number };
+}
+
+/**
+ * The whole network for one padded input size as a graph: ResNet → FPN → two towers → FCOS
+ * predictors. With `taps`, FPN outputs, every gate/mask/router output are kept as outputs too
+ * (named like the reference's golden files); otherwise their memory is reused.
+ */
+export function buildDetectorGraph(
+  config: ModelConfig,
+  weights: WeightTable,
+  height: number,
+  width: number,
+  options: { taps?: boolean; source?: { height: number; width: number } } = {},
+): DetectorGraph {
+  const graph = new Graph();
+  const image = graph.value('input', [1, height, width, 3]);
+  const source = options.source;
+  const rgba = source ? { height: source.height, width: source.width, buffer: undefined as GPUBuffer | undefined } : undefined;
+  if (rgba) {
+    // Pre-processing on the GPU: RGBA8 pixels → resize, channel order, normalise, pad.
+    graph.add({
+      name: 'preprocess',
+      stage: 'preprocess',
+      inputs: [],
+      outputs: [image],
+      build: (ctx) => {
+        rgba.buffer = ctx.scope.storage(rgba.height * rgba.width * 4, 'rgba image');
+        return [preprocessProgram(ctx.scope, rgba as { buffer: GPUBuffer; height: number; width: number }, ctx.tensor(image), config.input)];
+      },
+    });
+  }
+  const layers = new LayerBuilder(graph, weights, 'backbone');
+  const taps: Taps = new Map();
+  const features = buildResNet(layers, image, config.backbone);
+  const fpn = buildFpn(layers, features, config.fpn);
+  const tapMap = options.taps ? taps : undefined;
+  fpn.forEach((v, l) => tapMap?.set(`fpn.${LEVEL_NAMES[l]}`, v));
+  const cls = buildTower(layers, 'cls_subnet', fpn, config.head, tapMap);
+  const bbox = buildTower(layers, 'bbox_subnet', fpn, config.head, tapMap);
+  const head = buildPredictors(layers, cls, bbox, config);
+  for (const v of [...head.clsLogits, ...head.bboxReg, ...head.centerness]) graph.markOutput(v);
+  for (const v of taps.values()) graph.markOutput(v);
+  return { graph, image, fpn, head, taps, rgba };
+}

@@ -1,0 +1,80 @@
+import type { Value } from '../graph/graph';
+import type { HeadConfig } from '../weights/config';
+import type { LayerBuilder } from './layers';
+
+export const LEVEL_NAMES = ['p3', 'p4', 'p5', 'p6', 'p7'] as const;
+
+/** Debug taps named as the reference's golden files (tools/reference/README.md). */
+export type Taps = Map<string, Value>;
+
+/**
+ * The fine-grained dynamic head's towers (spec §4): D routers, each a scale part (two gated
+ * depthwise paths from the neighbouring levels, resized bilinearly with align_corners=True) and a
+ * depth part (a gated residual bottleneck). This is the dense-masked formulation of the official
+ * masked inference: convs run dense, GroupNorm statistics are taken over the active pixels only
+ * and inactive pixels are zero — numerically what the official gather/conv/scatter computes.
+ * A `fixed` head treats every gate as 1.
+ */
+export function buildTower(layers: LayerBuilder, tower: 'cls_subnet' | 'bbox_subnet', levels: Value[], config: HeadConfig, taps?: Taps): Value[] {
+  layers.stage = 'head';
+  let x = levels;
+  for (let i = 0; i < config.routersPerTower; i++) x = buildRouter(layers, `${tower}.${i}`, x, config, taps);
+  return x;
+}
+
+function buildRouter(layers: LayerBuilder, name: string, x: Value[], config: HeadConfig, taps?: Taps): Value[] {
+  const p = `head.${name}`;
+  const dynamic = config.kind === 'dynamic';
+  const gate = (prefix: string, input: Value, tapBase: string, level: string): Value => {
+    const [g, logit] = layers.spatialGate(prefix, input, config.gateActivation, config.gateTau);
+    taps?.set(`${tapBase}.gate.${level}`, g).set(`${tapBase}.gate_logit.${level}`, logit);
+    return g;
+  };
+
+  // Scale part: path 0 carries level l−1 down to l, path 1 carries level l+1 up to l.
+  const incoming: Value[][] = x.map(() => []);
+  for (const s of [0, 1] as const) {
+    const q = `${p}.dynamic_convs.${s}`;
+    x.forEach((source, l) => {
+      const target = s === 0 ? l + 1 : l - 1;
+      if (target < 0 || target >= x.length) return;
+      const level = LEVEL_NAMES[l];
+      let d = layers.depthwise(`${q}.convs.0`, source, `${name}.scale${s}.dw.${level}`);
+      d = layers.groupNorm(`${q}.convs.1`, d, config.gnGroups, config.gnEps);
+      if (dynamic) d = layers.mulGate(d, gate(`${q}.gate`, source, `${name}.scale${s}`, level));
+      incoming[target]!.push(d);
+    });
+  }
+
+  const scaleWeight = layers.weight(`${p}.scale_weight`);
+  const outputWeight = layers.weight(`${p}.output_weight`);
+  return x.map((xl, l) => {
+    const level = LEVEL_NAMES[l];
+    const [first, ...rest] = incoming[l]!;
+    let acc = layers.resize(first!, xl.shape, `${name}.sum.${level}`);
+    for (const path of rest) acc = layers.resize(path, xl.shape, `${name}.sum.${level}`, acc);
+    const y = layers.axpby(acc, scaleWeight, xl, outputWeight, `${name}.y.${level}`);
+
+    // Depth part: conv1 on the dilated gate mask, conv2 on the gate mask, ReLU(o·g + y).
+    const b = `${p}.depth_module.bottleneck`;
+    if (!dynamic) {
+      let h = layers.conv(`${b}.conv1`, y, { bias: false, name: `${name}.depth.h.${level}` });
+      h = layers.groupNorm(`${b}.conv1.norm`, h, config.gnGroups, config.gnEps, { relu: true });
+      let o = layers.conv(`${b}.conv2`, h, { bias: false, name: `${name}.depth.o.${level}` });
+      o = layers.groupNorm(`${b}.conv2.norm`, o, config.gnGroups, config.gnEps);
+      const out = layers.addRelu(o, y, `${name}.out.${level}`);
+      taps?.set(`${name}.out.${level}`, out);
+      return out;
+    }
+    const g = gate(`${p}.depth_module.gate`, y, `${name}.depth`, level);
+    const dilated = layers.maxPool(g, 1, `${name}.depth.mask_dilated.${level}`);
+    taps?.set(`${name}.depth.mask_dilated.${level}`, dilated);
+    let h = layers.conv(`${b}.conv1`, y, { bias: false, name: `${name}.depth.h.${level}` });
+    h = layers.groupNorm(`${b}.conv1.norm`, h, config.gnGroups, config.gnEps, { relu: true, mask: dilated });
+    let o = layers.conv(`${b}.conv2`, h, { bias: false, name: `${name}.depth.o.${level}` });
+    o = layers.groupNorm(`${b}.conv2.norm`, o, config.gnGroups, config.gnEps, { mask: g });
+    const out = layers.gateResidualRelu(o, g, y, `${name}.out.${level}`);
+    taps?.set(`${name}.out.${level}`, out);
+    return out;
+  });
+}

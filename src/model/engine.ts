@@ -1,0 +1,243 @@
+import { EngineDisposedError, InvalidArgumentError } from '../errors';
+import { planPreprocess, validateImageSize, validateRgbaPixels } from '../ops/preprocess';
+import type { Detection } from './detection';
+import { fcosPostprocess } from './fcos-postprocess';
+import type { BufferScope } from '../gpu/buffers';
+import type { GpuRuntime } from '../gpu/runtime';
+import type { PassTimings } from '../gpu/timing';
+import { CompiledGraph } from '../graph/executor';
+import type { Value } from '../graph/graph';
+import type { Tensor } from '../ops/tensor';
+import type { ModelConfig } from '../weights/config';
+import { loadWeights, type WeightsSource } from '../weights/loader';
+import { buildDetectorGraph, type DetectorGraph } from './detector-graph';
+import { LEVEL_NAMES } from './dynamic-head';
+import { EngineWeightSink } from './weight-sink';
+
+/** One level's head outputs on the host, NHWC. */
+export interface LevelOutputs {
+  readonly height: number;
+  readonly width: number;
+  readonly clsLogits: Float32Array; // [H, W, K]
+  readonly bboxReg: Float32Array; // [H, W, 4]
+  readonly centerness: Float32Array; // [H, W]
+}
+
+export interface NetworkResult {
+  readonly levels: LevelOutputs[];
+  /** Debug taps (NHWC, named as the reference's golden tensors), when asked for. */
+  readonly taps: Map<string, { shape: readonly number[]; data: Float32Array }>;
+  readonly timings?: PassTimings;
+}
+
+/** An RGBA8 image as `ImageData` holds it. */
+export interface RgbaPixels {
+  readonly data: Uint8Array | Uint8ClampedArray;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface DetectOptions {
+  /** Overrides the checkpoint's score threshold (default 0.05). */
+  readonly scoreThreshold?: number;
+  /** Also return every gate map and per-router densities (slower: a debug plan with taps). */
+  readonly returnGates?: boolean;
+}
+
+export interface GateMap {
+  readonly name: string;
+  readonly height: number;
+  readonly width: number;
+  readonly values: Float32Array;
+  /** Fraction of pixels whose gate is > 0. */
+  readonly density: number;
+}
+
+export interface DetectionResult {
+  readonly detections: Detection[];
+  /** [h, w] of the image as given, after resize, after padding. */
+  readonly sizes: { readonly original: readonly [number, number]; readonly resized: readonly [number, number]; readonly padded: readonly [number, number] };
+  readonly timings: { readonly preMs: number; readonly gpuMs: number; readonly postMs: number; readonly passes: Record<string, number>; readonly source: string };
+  readonly gates?: GateMap[];
+}
+
+export interface PlanStats {
+  readonly plannedBytes: number;
+  readonly naiveBytes: number;
+  readonly nodes: number;
+  readonly programs: number;
+}
+
+interface Plan {
+  readonly detector: DetectorGraph;
+  readonly compiled: CompiledGraph;
+  readonly generation: number;
+}
+
+/**
+ * The network on the GPU: weights loaded once, one compiled graph (memory plan + pipelines +
+ * programs) per input size, each run a single command encoder with one read-back at the end.
+ * After a device loss the next call re-creates the device, re-uploads nothing by itself — the
+ * caller reloads weights (the worker keeps the weights source for that).
+ */
+export class DetectorEngine {
+  private readonly plans = new Map<string, Plan>();
+  private disposed = false;
+
+  private constructor(
+    readonly runtime: GpuRuntime,
+    readonly config: ModelConfig,
+    private readonly weights: ReadonlyMap<string, Tensor>,
+    private readonly weightScope: BufferScope,
+  ) {}
+
+  static async load(
+    runtime: GpuRuntime,
+    source: WeightsSource,
+    options: { onProgress?: (loaded: number, total: number) => void; cache?: boolean } = {},
+  ): Promise<DetectorEngine> {
+    await runtime.ensureDevice();
+    const scope = runtime.scope('weights');
+    try {
+      const loaded = await loadWeights(source, { upload: new EngineWeightSink(scope), onProgress: options.onProgress, cache: options.cache });
+      return new DetectorEngine(runtime, loaded.config, loaded.tensors, scope);
+    } catch (error) {
+      scope.dispose();
+      throw error;
+    }
+  }
+
+  get weightBytes(): number {
+    return this.weightScope.byteLength;
+  }
+
+  /** Builds and compiles (asynchronously) the plan for a padded input size. */
+  async prepare(height: number, width: number, options: { taps?: boolean } = {}): Promise<PlanStats> {
+    const plan = await this.plan(height, width, options.taps ?? false);
+    return {
+      plannedBytes: plan.compiled.plan.plannedBytes,
+      naiveBytes: plan.compiled.plan.naiveBytes,
+      nodes: plan.detector.graph.nodes.length,
+      programs: plan.compiled.programCount,
+    };
+  }
+
+  /**
+   * Detects objects in an RGBA8 image: pre-processing, network and the head's outputs on the GPU
+   * in one submission, then FCOS post-processing on the CPU. Boxes are in the image's pixels.
+   */
+  async detect(image: RgbaPixels, options: DetectOptions = {}): Promise<DetectionResult> {
+    const t0 = performance.now();
+    validateImageSize(image.height, image.width);
+    validateRgbaPixels(image.data, image.height, image.width);
+    const threshold = options.scoreThreshold ?? this.config.test.scoreThresh;
+    if (!(threshold >= 0 && threshold <= 1)) throw new InvalidArgumentError('scoreThreshold', `must be in [0, 1], got ${threshold}`);
+    const sizes = planPreprocess(image.height, image.width, this.config.input);
+    const [ph, pw] = sizes.paddedSize;
+    const taps = options.returnGates ?? false;
+    const plan = await this.plan(ph, pw, taps, { height: image.height, width: image.width });
+    const rgbaBuffer = plan.detector.rgba!.buffer!;
+    const bytes = image.data instanceof Uint8Array ? image.data : new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+    const t1 = performance.now();
+    const network = await this.execute(plan, { timed: true, beforeSubmit: () => this.runtime.write(rgbaBuffer, bytes) });
+    const t2 = performance.now();
+    const strides = this.config.fpn.strides;
+    const post = fcosPostprocess(
+      network.levels.map((level, l) => ({ ...level, stride: strides[l]! })),
+      this.config.head.numClasses,
+      { ...this.config.test, scoreThresh: threshold },
+      { originalSize: sizes.originalSize, resizedSize: sizes.resizedSize },
+    );
+    const t3 = performance.now();
+    const gates = taps
+      ? [...network.taps]
+          .filter(([name]) => name.includes('.gate.'))
+          .map(([name, tap]) => ({
+            name,
+            height: tap.shape[1]!,
+            width: tap.shape[2]!,
+            values: tap.data,
+            density: tap.data.reduce((n, v) => n + (v > 0 ? 1 : 0), 0) / tap.data.length,
+          }))
+      : undefined;
+    return {
+      detections: post.detections,
+      sizes: { original: sizes.originalSize, resized: sizes.resizedSize, padded: sizes.paddedSize },
+      timings: {
+        preMs: t1 - t0,
+        gpuMs: network.timings?.total ?? t2 - t1,
+        postMs: t3 - t2,
+        passes: network.timings?.passes ?? {},
+        source: network.timings?.source ?? 'wall-clock',
+      },
+      gates,
+    };
+  }
+
+  /** Runs the network on a pre-processed image (NHWC [1, H, W, 3], H and W padded). */
+  async runNetwork(
+    image: Float32Array,
+    height: number,
+    width: number,
+    options: { taps?: boolean; timed?: boolean } = {},
+  ): Promise<NetworkResult> {
+    if (image.length !== height * width * 3) {
+      throw new InvalidArgumentError('image', `expected ${height}×${width}×3 values, got ${image.length}`);
+    }
+    const plan = await this.plan(height, width, options.taps ?? false);
+    const imageBuffer = plan.compiled.tensor(plan.detector.image).buffer;
+    return this.execute(plan, { timed: options.timed, beforeSubmit: () => this.runtime.write(imageBuffer, image) });
+  }
+
+  private async execute(plan: Plan, options: { timed?: boolean; beforeSubmit: () => void }): Promise<NetworkResult> {
+    const { detector, compiled } = plan;
+    const head = detector.head;
+    const tapEntries = [...detector.taps.entries()];
+    const wanted: Value[] = [...head.clsLogits, ...head.bboxReg, ...head.centerness, ...tapEntries.map(([, v]) => v)];
+    const result = await compiled.run(wanted, options);
+    const f32 = (v: Value) => new Float32Array(result.outputs.get(v)!);
+    const levels = head.clsLogits.map((cls, l) => ({
+      height: cls.shape[1]!,
+      width: cls.shape[2]!,
+      clsLogits: f32(cls),
+      bboxReg: f32(head.bboxReg[l]!),
+      centerness: f32(head.centerness[l]!),
+    }));
+    const taps = new Map(tapEntries.map(([name, v]) => [name, { shape: v.shape, data: f32(v) }]));
+    return { levels, taps, timings: result.timings };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const plan of this.plans.values()) plan.compiled.dispose();
+    this.plans.clear();
+    this.weightScope.dispose();
+  }
+
+  private async plan(height: number, width: number, taps: boolean, source?: { height: number; width: number }): Promise<Plan> {
+    if (this.disposed) throw new EngineDisposedError();
+    const divisor = this.config.input.sizeDivisibility;
+    if (!Number.isInteger(height) || !Number.isInteger(width) || height <= 0 || width <= 0 || height % divisor || width % divisor) {
+      throw new InvalidArgumentError('input size', `${height}×${width} must be positive multiples of ${divisor}`);
+    }
+    await this.runtime.ensureDevice();
+    const key = `${height}x${width}${taps ? ':taps' : ''}${source ? `:from ${source.height}x${source.width}` : ''}`;
+    const cached = this.plans.get(key);
+    if (cached && cached.generation === this.runtime.generation) return cached;
+    cached?.compiled.dispose();
+    const detector = buildDetectorGraph(this.config, this.weights, height, width, { taps, source });
+    const compiled = await CompiledGraph.compile(this.runtime, detector.graph, `plan ${key}`);
+    const plan = { detector, compiled, generation: this.runtime.generation };
+    // Keep a few sizes: a video stream reuses one; a photo album may alternate.
+    if (this.plans.size >= 3) {
+      const [oldest] = this.plans.keys();
+      this.plans.get(oldest!)?.compiled.dispose();
+      this.plans.delete(oldest!);
+    }
+    this.plans.set(key, plan);
+    return plan;
+  }
+}
+
+export { LEVEL_NAMES };
