@@ -3,6 +3,7 @@
  * Add a command by adding an entry to COMMANDS.
  */
 import { CONVERT_USAGE, runConvert } from './convert';
+import { DETECT_USAGE, runDetect } from './detect';
 
 export interface CliCommand {
   readonly summary: string;
@@ -15,6 +16,11 @@ export const COMMANDS: Record<string, CliCommand> = {
     summary: 'convert a cvpods/Detectron2 checkpoint (.pth/.pkl) to a .dhw weights file',
     usage: CONVERT_USAGE,
     run: runConvert,
+  },
+  detect: {
+    summary: 'detect objects in PNG/JPEG images with a .dhw weights file (WebGPU on Dawn)',
+    usage: DETECT_USAGE,
+    run: runDetect,
   },
 };
 

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { WebGPUUnavailableError } from '../errors';
 import { GpuRuntime, type RuntimeOptions } from './runtime';
 
 /**
@@ -22,7 +23,13 @@ let gpu: GPU | undefined;
 export async function nodeGpu(): Promise<GPU> {
   if (!gpu) {
     chooseVulkanDriver();
-    const { create, globals } = await import('webgpu');
+    let dawn: typeof import('webgpu');
+    try {
+      dawn = await import('webgpu');
+    } catch (error) {
+      throw new WebGPUUnavailableError(`the "webgpu" package (Dawn for Node) could not be loaded: ${(error as Error).message}; install it with \`npm install webgpu\``);
+    }
+    const { create, globals } = dawn;
     Object.assign(globalThis, globals);
     gpu = create([]) as GPU;
   }

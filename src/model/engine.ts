@@ -1,4 +1,4 @@
-import { EngineDisposedError, InvalidArgumentError } from '../errors';
+import { DeviceLostError, EngineDisposedError, InvalidArgumentError, WeightsFormatError } from '../errors';
 import { planPreprocess, validateImageSize, validateRgbaPixels } from '../ops/preprocess';
 import type { Detection } from './detection';
 import { fcosPostprocess } from './fcos-postprocess';
@@ -8,7 +8,9 @@ import type { PassTimings } from '../gpu/timing';
 import { CompiledGraph } from '../graph/executor';
 import type { Value } from '../graph/graph';
 import type { Tensor } from '../ops/tensor';
-import type { ModelConfig } from '../weights/config';
+import type { InputConfig, ModelConfig } from '../weights/config';
+import { expectedTensors } from '../weights/engine-tensors';
+import type { TensorInfo } from '../weights/format';
 import { loadWeights, type WeightsSource } from '../weights/loader';
 import { buildDetectorGraph, type DetectorGraph } from './detector-graph';
 import { LEVEL_NAMES } from './dynamic-head';
@@ -42,6 +44,8 @@ export interface DetectOptions {
   readonly scoreThreshold?: number;
   /** Also return every gate map and per-router densities (slower: a debug plan with taps). */
   readonly returnGates?: boolean;
+  /** Also return every tapped intermediate tensor (FPN levels, gates, masks, router outputs). */
+  readonly returnTaps?: boolean;
 }
 
 export interface GateMap {
@@ -59,6 +63,8 @@ export interface DetectionResult {
   readonly sizes: { readonly original: readonly [number, number]; readonly resized: readonly [number, number]; readonly padded: readonly [number, number] };
   readonly timings: { readonly preMs: number; readonly gpuMs: number; readonly postMs: number; readonly passes: Record<string, number>; readonly source: string };
   readonly gates?: GateMap[];
+  /** With `returnTaps`: intermediate tensors (NHWC) and the head outputs per level. */
+  readonly taps?: NetworkResult;
 }
 
 export interface PlanStats {
@@ -83,24 +89,35 @@ interface Plan {
 export class DetectorEngine {
   private readonly plans = new Map<string, Plan>();
   private disposed = false;
+  /** The device generation the weights were uploaded to. */
+  private readonly weightsGeneration: number;
 
   private constructor(
     readonly runtime: GpuRuntime,
     readonly config: ModelConfig,
     private readonly weights: ReadonlyMap<string, Tensor>,
     private readonly weightScope: BufferScope,
-  ) {}
+  ) {
+    this.weightsGeneration = runtime.generation;
+  }
 
   static async load(
     runtime: GpuRuntime,
     source: WeightsSource,
-    options: { onProgress?: (loaded: number, total: number) => void; cache?: boolean } = {},
+    options: {
+      onProgress?: (loaded: number, total: number) => void;
+      cache?: boolean;
+      /** Settings that override the weights file's input section (e.g. a smaller min/max size). */
+      input?: Partial<InputConfig>;
+    } = {},
   ): Promise<DetectorEngine> {
     await runtime.ensureDevice();
     const scope = runtime.scope('weights');
     try {
       const loaded = await loadWeights(source, { upload: new EngineWeightSink(scope), onProgress: options.onProgress, cache: options.cache });
-      return new DetectorEngine(runtime, loaded.config, loaded.tensors, scope);
+      checkWeights(loaded.config, loaded.header.tensors);
+      const config = options.input ? { ...loaded.config, input: { ...loaded.config.input, ...options.input } } : loaded.config;
+      return new DetectorEngine(runtime, config, loaded.tensors, scope);
     } catch (error) {
       scope.dispose();
       throw error;
@@ -134,7 +151,7 @@ export class DetectorEngine {
     if (!(threshold >= 0 && threshold <= 1)) throw new InvalidArgumentError('scoreThreshold', `must be in [0, 1], got ${threshold}`);
     const sizes = planPreprocess(image.height, image.width, this.config.input);
     const [ph, pw] = sizes.paddedSize;
-    const taps = options.returnGates ?? false;
+    const taps = (options.returnGates ?? false) || (options.returnTaps ?? false);
     const plan = await this.plan(ph, pw, taps, { height: image.height, width: image.width });
     const rgbaBuffer = plan.detector.rgba!.buffer!;
     const bytes = image.data instanceof Uint8Array ? image.data : new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
@@ -149,7 +166,7 @@ export class DetectorEngine {
       { originalSize: sizes.originalSize, resizedSize: sizes.resizedSize },
     );
     const t3 = performance.now();
-    const gates = taps
+    const gates = options.returnGates
       ? [...network.taps]
           .filter(([name]) => name.includes('.gate.'))
           .map(([name, tap]) => ({
@@ -171,6 +188,7 @@ export class DetectorEngine {
         source: network.timings?.source ?? 'wall-clock',
       },
       gates,
+      taps: options.returnTaps ? network : undefined,
     };
   }
 
@@ -222,6 +240,9 @@ export class DetectorEngine {
       throw new InvalidArgumentError('input size', `${height}×${width} must be positive multiples of ${divisor}`);
     }
     await this.runtime.ensureDevice();
+    if (this.runtime.generation !== this.weightsGeneration) {
+      throw new DeviceLostError('lost', 'the weights lived on the previous device; load them again with DetectorEngine.load');
+    }
     const key = `${height}x${width}${taps ? ':taps' : ''}${source ? `:from ${source.height}x${source.width}` : ''}`;
     const cached = this.plans.get(key);
     if (cached && cached.generation === this.runtime.generation) return cached;
@@ -237,6 +258,26 @@ export class DetectorEngine {
     }
     this.plans.set(key, plan);
     return plan;
+  }
+}
+
+/**
+ * A weights file must hold exactly the tensors its config implies, with those shapes: anything
+ * else would fail later, deep inside graph building, with a less useful message.
+ */
+function checkWeights(config: ModelConfig, tensors: readonly TensorInfo[]): void {
+  const have = new Map(tensors.map((t) => [t.name, t.shape]));
+  const problems: string[] = [];
+  for (const expected of expectedTensors(config)) {
+    const shape = have.get(expected.name);
+    if (!shape) problems.push(`missing ${expected.name}`);
+    else if (shape.length !== expected.shape.length || shape.some((d, i) => d !== expected.shape[i])) {
+      problems.push(`${expected.name} has shape [${shape.join(', ')}], the config implies [${expected.shape.join(', ')}]`);
+    }
+  }
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 5).join('; ');
+    throw new WeightsFormatError(`the tensors do not match the model config: ${shown}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
   }
 }
 

@@ -1,0 +1,168 @@
+/**
+ * `dynamic-head detect <weights.dhw> <image...>`: runs the engine on WebGPU in Node (Dawn; on
+ * SwiftShader without a GPU) and prints detections. `--dump DIR` writes the intermediate tensors
+ * in the reference's golden-file layout (NCHW f32 + manifest.json) so they can be diffed against
+ * tools/reference output.
+ */
+import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { DynamicHeadError } from '../errors';
+import { createNodeRuntime } from '../gpu/node-gpu';
+import type { DetectionResult } from '../model/engine';
+import { DetectorEngine, LEVEL_NAMES } from '../model/engine';
+import { readImageFile } from './image';
+
+export const DETECT_USAGE = `usage: dynamic-head detect <weights.dhw> <image.png|.jpg> [more images] [options]
+
+Runs the detector on WebGPU (Dawn in Node; SwiftShader when there is no GPU) and prints the
+detections in original-image pixels.
+
+options:
+      --json                print one JSON object per image on stdout
+      --min-size <n>        shorter side after resizing (default: the weights file's, 800)
+      --max-size <n>        longer side cap (default: the weights file's, 1333)
+      --score-thresh <x>    score threshold (default: the weights file's, 0.05)
+      --dump <dir>          write FPN outputs, gate maps, router and head outputs as raw f32
+                            (NCHW) + manifest.json, named like the reference's golden files
+      --stats               print planned GPU memory and timings on stderr
+  -h, --help`;
+
+/** NHWC [1, H, W, C] → NCHW. */
+function toNchw(data: Float32Array, shape: readonly number[]): { data: Float32Array; shape: number[] } {
+  const [n, h, w, c] = shape as [number, number, number, number];
+  const out = new Float32Array(data.length);
+  for (let p = 0; p < h * w; p++) for (let ch = 0; ch < c; ch++) out[ch * h * w + p] = data[p * c + ch]!;
+  return { data: out, shape: [n, c, h, w] };
+}
+
+function dump(dir: string, id: string, imagePath: string, result: DetectionResult): Record<string, unknown> {
+  const network = result.taps!;
+  const tensors: { name: string; shape: number[]; data: Float32Array | Int32Array }[] = [];
+  for (const [name, tap] of network.taps) tensors.push({ name, ...toNchw(tap.data, tap.shape) });
+  network.levels.forEach((level, l) => {
+    const p = LEVEL_NAMES[l];
+    const k = level.clsLogits.length / (level.height * level.width);
+    tensors.push({ name: `head.cls_logits.${p}`, ...toNchw(level.clsLogits, [1, level.height, level.width, k]) });
+    tensors.push({ name: `head.bbox_reg.${p}`, ...toNchw(level.bboxReg, [1, level.height, level.width, 4]) });
+    tensors.push({ name: `head.centerness.${p}`, ...toNchw(level.centerness, [1, level.height, level.width, 1]) });
+  });
+  const dets = result.detections;
+  tensors.push({ name: 'detections.boxes', shape: [dets.length, 4], data: Float32Array.from(dets.flatMap((d) => [...d.box])) });
+  tensors.push({ name: 'detections.scores', shape: [dets.length], data: Float32Array.from(dets.map((d) => d.score)) });
+  tensors.push({ name: 'detections.classes', shape: [dets.length], data: Int32Array.from(dets.map((d) => d.classId)) });
+  const file = `${id}.bin`;
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  const entries = tensors.map((t) => {
+    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    chunks.push(bytes);
+    const entry = { name: t.name, file, offset, nbytes: bytes.byteLength, shape: t.shape, dtype: t.data instanceof Int32Array ? 'int32' : 'float32' };
+    offset += bytes.byteLength;
+    return entry;
+  });
+  writeFileSync(path.join(dir, file), Buffer.concat(chunks));
+  return {
+    id,
+    source: imagePath,
+    original_size: result.sizes.original,
+    resized_size: result.sizes.resized,
+    padded_size: result.sizes.padded,
+    gate_densities: Object.fromEntries([...network.taps].filter(([n]) => n.includes('.gate.')).map(([n, t]) => [n, t.data.reduce((s, v) => s + (v > 0 ? 1 : 0), 0) / t.data.length])),
+    tensors: entries,
+  };
+}
+
+export async function runDetect(args: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean' },
+        'min-size': { type: 'string' },
+        'max-size': { type: 'string' },
+        'score-thresh': { type: 'string' },
+        dump: { type: 'string' },
+        stats: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${DETECT_USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${DETECT_USAGE}\n`);
+    return 0;
+  }
+  const [weightsPath, ...images] = positionals;
+  if (!weightsPath || images.length === 0) {
+    process.stderr.write(`${DETECT_USAGE}\n`);
+    return 2;
+  }
+  const int = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new DynamicHeadError('INVALID_ARGUMENT', `--${name} must be a positive integer, got ${v}`);
+    return n;
+  };
+  let runtime;
+  try {
+    const minSize = int('min-size', values['min-size']);
+    const maxSize = int('max-size', values['max-size']);
+    const scoreThreshold = values['score-thresh'] === undefined ? undefined : Number(values['score-thresh']);
+    runtime = await createNodeRuntime();
+    const size = statSync(weightsPath).size;
+    const stream = Readable.toWeb(createReadStream(weightsPath)) as ReadableStream<Uint8Array>;
+    const t0 = performance.now();
+    const engine = await DetectorEngine.load(runtime, stream, {
+      input: { ...(minSize ? { minSize } : {}), ...(maxSize ? { maxSize } : {}) },
+    });
+    if (values.stats) process.stderr.write(`loaded ${(size / 2 ** 20).toFixed(1)} MiB of weights in ${(performance.now() - t0).toFixed(0)} ms\n`);
+    const manifestImages: Record<string, unknown>[] = [];
+    if (values.dump) mkdirSync(values.dump, { recursive: true });
+    for (const imagePath of images) {
+      const image = await readImageFile(imagePath);
+      const t1 = performance.now();
+      const result = await engine.detect(image, { scoreThreshold, returnTaps: values.dump !== undefined });
+      const wall = performance.now() - t1;
+      const id = path.basename(imagePath).replace(/\.[^.]+$/, '');
+      if (values.dump) manifestImages.push(dump(values.dump, id, imagePath, result));
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ image: imagePath, sizes: result.sizes, timings: result.timings, detections: result.detections })}\n`);
+      } else {
+        process.stdout.write(`${imagePath}: ${result.detections.length} detections (${image.width}×${image.height}, input ${result.sizes.padded.join('×')})\n`);
+        for (const d of result.detections) {
+          process.stdout.write(`  class ${String(d.classId).padStart(3)}  score ${d.score.toFixed(4)}  box [${d.box.map((v) => v.toFixed(1)).join(', ')}]\n`);
+        }
+      }
+      if (values.stats) {
+        const stats = await engine.prepare(result.sizes.padded[0], result.sizes.padded[1]);
+        process.stderr.write(
+          `${id}: wall ${wall.toFixed(0)} ms, GPU ${result.timings.gpuMs.toFixed(0)} ms (${result.timings.source}; ` +
+            `${Object.entries(result.timings.passes).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}), ` +
+            `post ${result.timings.postMs.toFixed(1)} ms; planned activations ${(stats.plannedBytes / 2 ** 20).toFixed(1)} MiB ` +
+            `vs ${(stats.naiveBytes / 2 ** 20).toFixed(1)} MiB naive; ${stats.nodes} nodes\n`,
+        );
+      }
+    }
+    if (values.dump) {
+      writeFileSync(
+        path.join(values.dump, 'manifest.json'),
+        JSON.stringify({ format_version: 1, generator: 'dynamic-head-webgpu detect --dump', layout: 'NCHW', config: engine.config, images: manifestImages }, null, 1),
+      );
+    }
+    engine.dispose();
+    return 0;
+  } catch (error) {
+    const message = error instanceof DynamicHeadError ? `${error.name}: ${error.message}` : String(error);
+    process.stderr.write(`dynamic-head detect: ${message}\n`);
+    return 1;
+  } finally {
+    runtime?.destroy();
+  }
+}
