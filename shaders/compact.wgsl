@@ -1,0 +1,127 @@
+// Stream compaction of a mask without a CPU read-back: the ascending list of active pixels
+// (mask > 0), their count, and optionally pixel → position in that list.
+// A deterministic reduce-then-scan over blocks of 1024 elements (256 threads × 4):
+//   count_blocks : workgroup b counts the active pixels of block b      → sums[level 0][b]
+//   reduce_level : workgroup b sums 1024 entries of one level            → sums[level + 1][b]
+//                  (only when level 0 has more than 1024 blocks: > 1M pixels per level added)
+//   scan_level   : workgroup b turns 1024 entries of one level into exclusive prefix sums, plus
+//                  the (already scanned) parent entry; the top level is one workgroup and writes
+//                  the grand total to count[0]. Top-down, so parents are ready before children.
+//   scatter      : workgroup b rescans its block's mask and writes each active pixel p to
+//                  rows[offset] (offset = block prefix + rank inside the block), and index_map[p]
+//                  (0xffffffff where inactive) when MAP.
+// Everything is integer arithmetic in a fixed order, so results never depend on scheduling.
+// Layout: mask f32 [pixels]; sums u32, every level packed one after another (offsets in params);
+// rows u32 [pixels]; count u32 [1]; index_map u32 [pixels].
+// Dispatch: ceil(entries / 1024) workgroups of 256 per level, folded over x and y above 65535.
+
+override MAP: bool = false;
+
+const BLOCK: u32 = 1024u;
+const THREADS: u32 = 256u;
+const NONE: u32 = 0xffffffffu;
+
+struct Params {
+  entries: u32,     // elements this dispatch covers (pixels, or entries of a sums level)
+  src: u32,         // reduce_level / scan_level: offset of that level in sums
+  dst: u32,         // reduce_level: offset of the next level; count_blocks, scatter: unused
+  parent: u32,      // scan_level: offset of the parent level, or NONE at the top
+};
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> mask: array<f32>;
+@group(0) @binding(2) var<storage, read_write> sums: array<u32>;
+@group(0) @binding(3) var<storage, read_write> count: array<u32>;
+@group(0) @binding(4) var<storage, read_write> rows: array<u32>;
+@group(0) @binding(5) var<storage, read_write> index_map: array<u32>;
+
+var<workgroup> partial: array<u32, 256>;
+
+fn block_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return wid.x + wid.y * nwg.x;
+}
+
+fn flag(i: u32) -> u32 {
+  if (i >= params.entries) { return 0u; }
+  return select(0u, 1u, mask[i] > 0.0);
+}
+
+fn level_entry(i: u32) -> u32 {
+  if (i >= params.entries) { return 0u; }
+  return sums[params.src + i];
+}
+
+// Exclusive prefix of `v` over the workgroup's threads (Hillis–Steele) and the workgroup total.
+fn workgroup_scan(lid: u32, v: u32) -> vec2<u32> {
+  partial[lid] = v;
+  workgroupBarrier();
+  for (var d = 1u; d < THREADS; d <<= 1u) {
+    var add = 0u;
+    if (lid >= d) { add = partial[lid - d]; }
+    workgroupBarrier();
+    partial[lid] += add;
+    workgroupBarrier();
+  }
+  let inclusive = partial[lid];
+  let total = partial[THREADS - 1u];
+  workgroupBarrier();
+  return vec2<u32>(inclusive - v, total);
+}
+
+@compute @workgroup_size(256)
+fn count_blocks(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+                @builtin(num_workgroups) nwg: vec3<u32>) {
+  let b = block_index(wid, nwg);
+  let base = b * BLOCK + lid * 4u;
+  let v = flag(base) + flag(base + 1u) + flag(base + 2u) + flag(base + 3u);
+  let scan = workgroup_scan(lid, v);
+  if (lid == 0u && b * BLOCK < params.entries) { sums[b] = scan.y; }
+}
+
+@compute @workgroup_size(256)
+fn reduce_level(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+                @builtin(num_workgroups) nwg: vec3<u32>) {
+  let b = block_index(wid, nwg);
+  let base = b * BLOCK + lid * 4u;
+  let v = level_entry(base) + level_entry(base + 1u) + level_entry(base + 2u) + level_entry(base + 3u);
+  let scan = workgroup_scan(lid, v);
+  if (lid == 0u && b * BLOCK < params.entries) { sums[params.dst + b] = scan.y; }
+}
+
+@compute @workgroup_size(256)
+fn scan_level(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+              @builtin(num_workgroups) nwg: vec3<u32>) {
+  let b = block_index(wid, nwg);
+  let base = b * BLOCK + lid * 4u;
+  let e = vec4<u32>(level_entry(base), level_entry(base + 1u), level_entry(base + 2u), level_entry(base + 3u));
+  let scan = workgroup_scan(lid, e.x + e.y + e.z + e.w);
+  var offset = scan.x;
+  if (params.parent != NONE) { offset += sums[params.parent + b]; }
+  let exclusive = vec4<u32>(offset, offset + e.x, offset + e.x + e.y, offset + e.x + e.y + e.z);
+  for (var j = 0u; j < 4u; j++) {
+    if (base + j < params.entries) { sums[params.src + base + j] = exclusive[j]; }
+  }
+  if (params.parent == NONE && lid == 0u) { count[0] = scan.y; }
+}
+
+@compute @workgroup_size(256)
+fn scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+           @builtin(num_workgroups) nwg: vec3<u32>) {
+  let b = block_index(wid, nwg);
+  let base = b * BLOCK + lid * 4u;
+  let f = vec4<u32>(flag(base), flag(base + 1u), flag(base + 2u), flag(base + 3u));
+  let scan = workgroup_scan(lid, f.x + f.y + f.z + f.w);
+  if (b * BLOCK >= params.entries) { return; }
+  var next = sums[b] + scan.x;
+  for (var j = 0u; j < 4u; j++) {
+    let p = base + j;
+    if (p >= params.entries) { break; }
+    if (f[j] == 1u) {
+      rows[next] = p;
+      if (MAP) { index_map[p] = next; }
+      next += 1u;
+    } else if (MAP) {
+      index_map[p] = NONE;
+    }
+  }
+}

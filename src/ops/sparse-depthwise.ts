@@ -1,0 +1,127 @@
+import { InvalidArgumentError } from '../errors';
+import type { BufferScope } from '../gpu/buffers';
+import type { KernelProgram } from '../gpu/kernel';
+import type { ActiveSet } from './compact';
+import { DEPTHWISE_ROWS_PER_WORKGROUP, depthwiseConv3x3Program } from './depthwise-conv';
+import { dispatchArgsProgram, sparseLimitFor, type DispatchArgs } from './dispatch-args';
+import { maskedGroupStatsPrograms } from './masked-group-stats';
+import { sparseEpiloguePrograms } from './sparse-conv';
+import { numel, type Tensor } from './tensor';
+import { requireRank, requireShape } from './validate';
+
+/**
+ * The dynamic head's scale paths (spec §4.2, DynamicScale): depthwise 3×3 (+ bias) → GroupNorm →
+ * × spatial gate.
+ *
+ * Why the exact scale path stays dense. Officially the depthwise conv and its GroupNorm run
+ * densely and only then is the result multiplied by the gate, so the statistics cover every
+ * pixel's depthwise output, active or not. Computing the conv only where the gate is on would
+ * change those statistics (and hence every active output). Getting them without the inactive
+ * outputs is no cheaper: the mean is linear in the input, but the variance needs per-channel
+ * products of input pixels at every pair of the 9 taps (≈ 45 sums per element, with border
+ * cases) against 9 multiply-adds for the conv itself. So `scalePathPrograms` computes exactly
+ * what the official model does: the dense depthwise conv, dense statistics, and one fused pass
+ * normalise · gate (the gate's sparsity only saves nothing but a separate multiply pass).
+ *
+ * `sparseDepthwisePrograms` is the gate-restricted depthwise conv itself (indexed rows, indirect
+ * dispatch, optional dense fallback). It is exact for the conv values at active pixels and is
+ * what a consumer that only reads active pixels can use; it is NOT a drop-in for the official
+ * scale path, for the statistics reason above.
+ */
+
+export interface ScalePathArgs {
+  /** NHWC [1, H, W, C]. */
+  readonly input: Tensor;
+  /** [9, C] (packDepthwiseWeights) and [C]. */
+  readonly weights: Tensor;
+  readonly bias: Tensor;
+  /** [C] GroupNorm affine. */
+  readonly gamma: Tensor;
+  readonly beta: Tensor;
+  readonly groups: number;
+  readonly eps?: number;
+  /** [1, H, W, 1]: the path's spatial gate. */
+  readonly gate: Tensor;
+  /** [1, H, W, C] ← GroupNorm(dw(input)) · gate (0 where the gate is 0). */
+  readonly out: Tensor;
+  /** Optional workspace [1, H, W, C] for the depthwise result. */
+  readonly scratch?: Tensor;
+}
+
+/** The exact scale path: dense dw → dense GroupNorm statistics → fused normalise · gate. */
+export function scalePathPrograms(scope: BufferScope, args: ScalePathArgs): KernelProgram[] {
+  requireRank('input', args.input, 4);
+  const [n, h, w, c] = args.input.shape as [number, number, number, number];
+  if (n !== 1) throw new InvalidArgumentError('input', `one image at a time, got N = ${n}`);
+  requireShape('out', args.out, [1, h, w, c]);
+  requireShape('gate', args.gate, [1, h, w, 1]);
+  const dw = args.scratch ?? { buffer: scope.storage(h * w * c * 4, 'scale path depthwise'), shape: [1, h, w, c] };
+  requireShape('scratch', dw, [1, h, w, c]);
+  for (const [name, t] of [['out', args.out], ['input', args.input]] as const) {
+    if (t.buffer === dw.buffer) throw new InvalidArgumentError(name, 'cannot share the depthwise scratch buffer');
+  }
+  const stats = maskedGroupStatsPrograms(scope, dw, { groups: args.groups, eps: args.eps, pixels: { mode: 'all' } });
+  return [
+    depthwiseConv3x3Program(scope, args.input, args.weights, args.bias, dw),
+    ...stats.programs,
+    ...sparseEpiloguePrograms(scope, {
+      conv: dw,
+      pixels: h * w,
+      channels: c,
+      groups: args.groups,
+      gamma: args.gamma,
+      beta: args.beta,
+      statsDense: stats.stats,
+      select: 'dense',
+      epilogue: { kind: 'gated', gate: args.gate },
+      out: args.out,
+    }),
+  ];
+}
+
+export interface SparseDepthwiseArgs {
+  /** NHWC [N, H, W, C]. */
+  readonly input: Tensor;
+  readonly weights: Tensor;
+  readonly bias: Tensor;
+  /** Active pixels of an [N, H, W, 1] mask (compactPrograms). */
+  readonly active: ActiveSet;
+  /**
+   * NHWC [N, H, W, C]: active pixels are written; the others are left as they were (or written
+   * with the dense result when the fallback runs dense).
+   */
+  readonly out: Tensor;
+  /** With a crossover fraction, a dense dw is encoded too and runs instead above it. */
+  readonly crossover?: number;
+}
+
+/** depthwise 3×3 at the active pixels only, sized on the GPU from the active count. */
+export function sparseDepthwisePrograms(
+  scope: BufferScope,
+  args: SparseDepthwiseArgs,
+): { programs: KernelProgram[]; args: DispatchArgs } {
+  requireRank('input', args.input, 4);
+  const pixels = numel(args.input.shape.slice(0, 3));
+  requireShape('rows', args.active.rows, [pixels]);
+  const full = args.crossover !== undefined ? depthwiseConv3x3Program(scope, args.input, args.weights, args.bias, args.out) : undefined;
+  const dispatch = dispatchArgsProgram(
+    scope,
+    args.active.count,
+    [
+      { kind: 'rows-1d', rowsPerWorkgroup: DEPTHWISE_ROWS_PER_WORKGROUP, when: 'sparse' },
+      ...(full ? [{ kind: 'fixed' as const, size: full.dispatch as readonly [number, number, number], when: 'dense' as const }] : []),
+    ],
+    args.crossover !== undefined ? sparseLimitFor(args.crossover, pixels) : pixels,
+  );
+  const programs: KernelProgram[] = [
+    dispatch.program,
+    depthwiseConv3x3Program(scope, args.input, args.weights, args.bias, args.out, {
+      rows: args.active.rows,
+      count: args.active.count,
+      placement: 'scatter',
+      indirect: { buffer: dispatch.buffer, offset: 0 },
+    }),
+  ];
+  if (full) programs.push({ ...full, dispatch: dispatch.dispatch(1) });
+  return { programs, args: dispatch };
+}

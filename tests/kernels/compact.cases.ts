@@ -1,0 +1,133 @@
+import { InvalidArgumentError } from '../../src/errors';
+import type { GpuRuntime } from '../../src/gpu/runtime';
+import { compactLevels, compactPrograms, INACTIVE_INDEX } from '../../src/ops/compact';
+import { dispatchArgsProgram, sparseLimitFor } from '../../src/ops/dispatch-args';
+import { gateMaskProgram } from '../../src/ops/mask';
+import type { Tensor } from '../../src/ops/tensor';
+import { assert, assertRejects } from '../harness/assert';
+import { emptyTensor, readTensor, uploadTensor, withScope } from '../harness/gpu-data';
+import { clusteredGate, dilatedMaskRef, randomGate } from '../harness/masks';
+import { defineKernelSuite } from '../harness/suite';
+
+function expectEqual(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert(actual.length >= expected.length, `${what}: ${actual.length} values, expected ${expected.length}`);
+  for (let i = 0; i < expected.length; i++) {
+    assert(actual[i] === expected[i], `${what}[${i}] = ${actual[i]}, expected ${expected[i]}`);
+  }
+}
+
+/** Compacts `mask` on the GPU and checks rows, count and map against the definition. */
+async function checkCompaction(rt: GpuRuntime, mask: Float32Array, what: string): Promise<void> {
+  await withScope(rt, what, async (scope) => {
+    const tensor = uploadTensor(scope, mask, [mask.length]);
+    const { programs, active } = compactPrograms(scope, tensor);
+    await rt.run([programs]);
+    const expected: number[] = [];
+    mask.forEach((v, i) => v > 0 && expected.push(i));
+    const [count] = await rt.readU32(active.count.buffer, 1);
+    assert(count === expected.length, `${what}: count ${count}, expected ${expected.length}`);
+    if (expected.length > 0) expectEqual(await rt.readU32(active.rows.buffer, expected.length), expected, `${what} rows`);
+    const map = await rt.readU32(active.indexMap!.buffer, mask.length);
+    const expectedMap = new Uint32Array(mask.length).fill(INACTIVE_INDEX);
+    expected.forEach((p, r) => (expectedMap[p] = r));
+    expectEqual(map, expectedMap, `${what} index map`);
+  });
+}
+
+export default defineKernelSuite('compact', [
+  {
+    name: 'gate masks: quantised and 3×3-dilated (max-pool semantics at borders, N = 2, 13×21)',
+    run: (rt) =>
+      withScope(rt, 'masks', async (scope) => {
+        const [h, w] = [13, 21];
+        const gate = new Float32Array(2 * h * w);
+        gate.set(randomGate(h, w, 0.1, 1), 0);
+        gate.set(clusteredGate(h, w, 0.2, 2), h * w);
+        gate[0] = 0.5; // corner: dilation must not wrap to the previous row or image
+        gate[2 * h * w - 1] = 0.25;
+        const g = uploadTensor(scope, gate, [2, h, w, 1]);
+        const mask = emptyTensor(scope, [2, h, w, 1]);
+        const dilated = emptyTensor(scope, [2, h, w, 1]);
+        const alone = emptyTensor(scope, [2, h, w, 1]);
+        await rt.run([
+          gateMaskProgram(scope, { gate: g, mask, dilated }),
+          gateMaskProgram(scope, { gate: g, dilated: alone }),
+        ]);
+        expectEqual(await readTensor(rt, mask), gate.map((v) => (v > 0 ? 1 : 0)), 'mask');
+        const ref = dilatedMaskRef(gate, h, w);
+        expectEqual(await readTensor(rt, dilated), ref, 'dilated');
+        expectEqual(await readTensor(rt, alone), ref, 'dilated alone');
+        await assertRejects(() => gateMaskProgram(scope, { gate: g }), InvalidArgumentError, 'mask');
+      }),
+  },
+  {
+    name: 'compaction: empty, full, single pixel, random, clustered, odd sizes',
+    run: async (rt) => {
+      await checkCompaction(rt, new Float32Array(273), 'empty');
+      await checkCompaction(rt, new Float32Array(1025).fill(1), 'full 1025');
+      const one = new Float32Array(1);
+      one[0] = 1;
+      await checkCompaction(rt, one, 'single pixel');
+      const last = new Float32Array(2049);
+      last[2048] = 0.5;
+      await checkCompaction(rt, last, 'last of 2049');
+      await checkCompaction(rt, randomGate(13, 21, 0.3, 7), 'random 13×21');
+      await checkCompaction(rt, clusteredGate(100, 168, 0.3, 8), 'clustered 100×168 (P3)');
+    },
+  },
+  {
+    name: 'compaction: multi-level scan beyond 2^20 pixels (1 100 000, two sum levels)',
+    run: async (rt) => {
+      const pixels = 1_100_000;
+      assert(compactLevels(pixels).length === 2, `expected two levels, got ${compactLevels(pixels).join(',')}`);
+      await checkCompaction(rt, randomGate(1, pixels, 0.4, 9), 'random 1.1M');
+    },
+  },
+  {
+    name: 'dispatch args: row kinds, folding above 65535, count 0, sparse/dense choice',
+    run: (rt) =>
+      withScope(rt, 'args', async (scope) => {
+        const cases: [number, number][] = [
+          [0, 100],
+          [1, 100],
+          [100, 100],
+          [101, 100],
+          [65535 * 4 + 5, 1_000_000],
+        ];
+        for (const [n, pixels] of cases) {
+          const count: Tensor = { buffer: scope.upload(Uint32Array.of(n)), shape: [1] };
+          const limit = sparseLimitFor(0.5, pixels);
+          const a = dispatchArgsProgram(
+            scope,
+            count,
+            [
+              { kind: 'rows-y', x: 4, rowsPerWorkgroup: 64 },
+              { kind: 'rows-1d', rowsPerWorkgroup: 4 },
+              { kind: 'fixed', size: [3, 5, 7], when: 'dense' },
+              { kind: 'rows-1d', rowsPerWorkgroup: 4, when: 'sparse' },
+            ],
+            limit,
+          );
+          await rt.run([a.program]);
+          const args = await rt.readU32(a.buffer, 12);
+          const sel = await rt.readU32(a.selection.buffer, 4);
+          const sparse = n <= limit;
+          const u = Math.ceil(n / 4);
+          const y = Math.ceil(u / 65535);
+          const oneD = u === 0 ? [0, 0, 0] : u <= 65535 ? [u, 1, 1] : [Math.ceil(u / y), y, 1];
+          const rowsY = n === 0 ? [0, 0, 0] : [4, Math.ceil(n / 64), 1];
+          const expected = [...rowsY, ...oneD, ...(sparse ? [0, 0, 0] : [3, 5, 7]), ...(sparse ? oneD : [0, 0, 0])];
+          expectEqual(args, expected, `args for count ${n}`);
+          expectEqual(sel, [n, sparse ? 1 : 0, limit, 0], `selection for count ${n}`);
+          if (u > 65535) assert(args[3]! * args[4]! >= u && args[3]! <= 65535, 'folded dispatch covers every row');
+        }
+        const count: Tensor = { buffer: scope.upload(Uint32Array.of(1)), shape: [1] };
+        await assertRejects(() => dispatchArgsProgram(scope, count, []), InvalidArgumentError, 'specs');
+        await assertRejects(
+          () => dispatchArgsProgram(scope, count, [{ kind: 'rows-1d', rowsPerWorkgroup: 0 }]),
+          InvalidArgumentError,
+          'rowsPerWorkgroup',
+        );
+      }),
+  },
+]);
