@@ -14,6 +14,8 @@ interface StagedProgram {
 export interface RunResult {
   /** Host copies of the requested outputs, in request order. */
   readonly outputs: Map<Value, ArrayBuffer>;
+  /** Host copies of every probe the nodes registered (empty unless asked for). */
+  readonly probes: Map<string, ArrayBuffer>;
   readonly timings?: PassTimings;
 }
 
@@ -26,6 +28,7 @@ export interface RunResult {
 export class CompiledGraph {
   private readonly programs: StagedProgram[] = [];
   private readonly blocks: GPUBuffer[];
+  private readonly probes: { name: string; buffer: GPUBuffer; byteLength: number }[] = [];
 
   private constructor(
     private readonly runtime: GpuRuntime,
@@ -40,7 +43,11 @@ export class CompiledGraph {
     const scope = runtime.scope(label);
     try {
       const compiled = new CompiledGraph(runtime, graph, planMemory(graph), scope);
-      const ctx = { tensor: (v: Value) => compiled.tensor(v), scope };
+      const ctx = {
+        tensor: (v: Value) => compiled.tensor(v),
+        scope,
+        probe: (name: string, buffer: GPUBuffer, byteLength: number) => compiled.probes.push({ name, buffer, byteLength }),
+      };
       for (const node of graph.nodes) {
         for (const program of node.build(ctx)) compiled.programs.push({ stage: node.stage, program });
       }
@@ -71,7 +78,10 @@ export class CompiledGraph {
    * Encodes and submits one run. `beforeSubmit` may write per-run inputs (e.g. the image) with
    * queue.writeBuffer; those writes land before the commands execute.
    */
-  async run(outputs: readonly Value[], options: { timed?: boolean; beforeSubmit?: () => void } = {}): Promise<RunResult> {
+  async run(
+    outputs: readonly Value[],
+    options: { timed?: boolean; beforeSubmit?: () => void; probes?: boolean } = {},
+  ): Promise<RunResult> {
     const device = this.runtime.device;
     const stages: { stage: Stage; programs: KernelProgram[] }[] = [];
     for (const p of this.programs) {
@@ -86,6 +96,12 @@ export class CompiledGraph {
       offsets.push(stagingSize);
       stagingSize += Math.ceil(this.graph.byteLength(v) / 4) * 4;
     }
+    const probes = options.probes ? this.probes : [];
+    const probeOffsets = probes.map((p) => {
+      const at = stagingSize;
+      stagingSize += Math.ceil(p.byteLength / 4) * 4;
+      return at;
+    });
     const staging = device.createBuffer({
       label: 'graph outputs',
       size: Math.max(stagingSize, 4),
@@ -104,6 +120,7 @@ export class CompiledGraph {
         const t = this.tensor(v);
         encoder.copyBufferToBuffer(t.buffer, 0, staging, offsets[i]!, Math.ceil(this.graph.byteLength(v) / 4) * 4);
       });
+      probes.forEach((p, i) => encoder.copyBufferToBuffer(p.buffer, 0, staging, probeOffsets[i]!, Math.ceil(p.byteLength / 4) * 4));
       timer?.resolve(encoder);
       if (timer) timer.submit([encoder.finish()]);
       else device.queue.submit([encoder.finish()]);
@@ -114,8 +131,9 @@ export class CompiledGraph {
       const mapped = staging.getMappedRange();
       const result = new Map<Value, ArrayBuffer>();
       outputs.forEach((v, i) => result.set(v, mapped.slice(offsets[i]!, offsets[i]! + this.graph.byteLength(v))));
+      const probed = new Map(probes.map((p, i) => [p.name, mapped.slice(probeOffsets[i]!, probeOffsets[i]! + p.byteLength)]));
       staging.unmap();
-      return { outputs: result, timings };
+      return { outputs: result, probes: probed, timings };
     } finally {
       staging.destroy();
       timer?.destroy();

@@ -36,9 +36,17 @@ export function planMemory(graph: Graph): MemoryPlan {
     last[g] = Math.max(last[g]!, at);
     size[g] = Math.max(size[g]!, alignedSize(graph.byteLength(v)));
   };
+  const produced = new Set<number>();
   graph.nodes.forEach((node, at) => {
-    node.inputs.forEach((v) => touch(v, at));
-    node.outputs.forEach((v) => touch(v, at));
+    node.inputs.forEach((v) => {
+      // A graph input (read, never written by a node) is written before the run: live from the start.
+      if (!produced.has(v.id)) touch(v, 0);
+      touch(v, at);
+    });
+    node.outputs.forEach((v) => {
+      produced.add(v.id);
+      touch(v, at);
+    });
   });
   for (const v of graph.outputs) {
     touch(v, end);

@@ -1,11 +1,14 @@
 import { Graph, type Value } from '../graph/graph';
 import { preprocessProgram } from '../ops/preprocess';
+import { DEFAULT_SPARSE_CROSSOVER } from '../ops/sparse-crossover';
 import type { ModelConfig } from '../weights/config';
-import { buildTower, LEVEL_NAMES, type Taps } from './dynamic-head';
+import { buildTower, LEVEL_NAMES, type HeadExecution, type Taps } from './dynamic-head';
 import { buildPredictors, type HeadOutputs } from './fcos-head';
 import { buildFpn } from './fpn';
 import { LayerBuilder, type WeightTable } from './layers';
 import { buildResNet } from './resnet';
+
+export const DEFAULT_EXECUTION: HeadExecution = { mode: 'sparse', crossover: DEFAULT_SPARSE_CROSSOVER };
 
 export interface DetectorGraph {
   readonly graph: Graph;
@@ -29,7 +32,7 @@ export function buildDetectorGraph(
   weights: WeightTable,
   height: number,
   width: number,
-  options: { taps?: boolean; source?: { height: number; width: number } } = {},
+  options: { taps?: boolean; source?: { height: number; width: number }; execution?: HeadExecution } = {},
 ): DetectorGraph {
   const graph = new Graph();
   const image = graph.value('input', [1, height, width, 3]);
@@ -54,8 +57,9 @@ export function buildDetectorGraph(
   const fpn = buildFpn(layers, features, config.fpn);
   const tapMap = options.taps ? taps : undefined;
   fpn.forEach((v, l) => tapMap?.set(`fpn.${LEVEL_NAMES[l]}`, v));
-  const cls = buildTower(layers, 'cls_subnet', fpn, config.head, tapMap);
-  const bbox = buildTower(layers, 'bbox_subnet', fpn, config.head, tapMap);
+  const execution = options.execution ?? DEFAULT_EXECUTION;
+  const cls = buildTower(layers, 'cls_subnet', fpn, config.head, execution, tapMap);
+  const bbox = buildTower(layers, 'bbox_subnet', fpn, config.head, execution, tapMap);
   const head = buildPredictors(layers, cls, bbox, config);
   for (const v of [...head.clsLogits, ...head.bboxReg, ...head.centerness]) graph.markOutput(v);
   for (const v of taps.values()) graph.markOutput(v);

@@ -1,11 +1,27 @@
 import type { Value } from '../graph/graph';
 import type { HeadConfig } from '../weights/config';
 import type { LayerBuilder } from './layers';
+import { compact, countGate, gateMasks, scalePath, sparseConv } from './sparse-layers';
 
 export const LEVEL_NAMES = ['p3', 'p4', 'p5', 'p6', 'p7'] as const;
 
 /** Debug taps named as the reference's golden files (tools/reference/README.md). */
 export type Taps = Map<string, Value>;
+
+/**
+ * How the dynamic head executes its gated convolutions:
+ * - `sparse`: gather–scatter — masks and active-pixel lists built on the GPU, the depth path's
+ *   convs computed only at active pixels (indirect dispatch; dense above `crossover`), the scale
+ *   paths fused (depthwise → GroupNorm → × gate). Counts are probed for densities and MACs.
+ * - `dense-masked`: every conv dense, GroupNorm statistics over the active pixels, inactive
+ *   pixels zeroed: the straightforward formulation, kept as the baseline the sparse path must
+ *   equal.
+ */
+export interface HeadExecution {
+  readonly mode: 'sparse' | 'dense-masked';
+  /** Largest active fraction that still runs sparse (per router, per level, decided on the GPU). */
+  readonly crossover: number;
+}
 
 /**
  * The fine-grained dynamic head's towers (spec §4): D routers, each a scale part (two gated
@@ -15,14 +31,23 @@ export type Taps = Map<string, Value>;
  * and inactive pixels are zero — numerically what the official gather/conv/scatter computes.
  * A `fixed` head treats every gate as 1.
  */
-export function buildTower(layers: LayerBuilder, tower: 'cls_subnet' | 'bbox_subnet', levels: Value[], config: HeadConfig, taps?: Taps): Value[] {
+export function buildTower(
+  layers: LayerBuilder,
+  tower: 'cls_subnet' | 'bbox_subnet',
+  levels: Value[],
+  config: HeadConfig,
+  execution: HeadExecution,
+  taps?: Taps,
+): Value[] {
   layers.stage = 'head';
   let x = levels;
-  for (let i = 0; i < config.routersPerTower; i++) x = buildRouter(layers, `${tower}.${i}`, x, config, taps);
+  for (let i = 0; i < config.routersPerTower; i++) x = buildRouter(layers, `${tower}.${i}`, x, config, execution, taps);
   return x;
 }
 
-function buildRouter(layers: LayerBuilder, name: string, x: Value[], config: HeadConfig, taps?: Taps): Value[] {
+export function buildRouter(layers: LayerBuilder, name: string, x: Value[], config: HeadConfig, execution: HeadExecution, taps?: Taps): Value[] {
+  const sparse = execution.mode === 'sparse';
+  const norm = { groups: config.gnGroups, eps: config.gnEps };
   const p = `head.${name}`;
   const dynamic = config.kind === 'dynamic';
   const gate = (prefix: string, input: Value, tapBase: string, level: string): Value => {
@@ -39,6 +64,12 @@ function buildRouter(layers: LayerBuilder, name: string, x: Value[], config: Hea
       const target = s === 0 ? l + 1 : l - 1;
       if (target < 0 || target >= x.length) return;
       const level = LEVEL_NAMES[l];
+      if (dynamic && sparse) {
+        const g = gate(`${q}.gate`, source, `${name}.scale${s}`, level);
+        countGate(layers, g, `${name}.scale${s}.${level}`);
+        incoming[target]!.push(scalePath(layers, q, source, g, { ...norm, name: `${name}.scale${s}.path.${level}` }));
+        return;
+      }
       let d = layers.depthwise(`${q}.convs.0`, source, `${name}.scale${s}.dw.${level}`);
       d = layers.groupNorm(`${q}.convs.1`, d, config.gnGroups, config.gnEps);
       if (dynamic) d = layers.mulGate(d, gate(`${q}.gate`, source, `${name}.scale${s}`, level));
@@ -67,6 +98,17 @@ function buildRouter(layers: LayerBuilder, name: string, x: Value[], config: Hea
       return out;
     }
     const g = gate(`${p}.depth_module.gate`, y, `${name}.depth`, level);
+    if (sparse) {
+      const masks = gateMasks(layers, g, `${name}.depth.${level}`);
+      taps?.set(`${name}.depth.mask_dilated.${level}`, masks.dilated).set(`${name}.depth.mask.${level}`, masks.mask);
+      const onDilated = compact(layers, masks.dilated, `${name}.depth.dilated.${level}`);
+      const onGate = compact(layers, masks.mask, `${name}.depth.${level}`);
+      const opts = { ...norm, crossover: execution.crossover };
+      const h = sparseConv(layers, `${b}.conv1`, y, onDilated, { kind: 'relu' }, { ...opts, name: `${name}.depth.h.${level}` });
+      const out = sparseConv(layers, `${b}.conv2`, h, onGate, { kind: 'gated-residual', gate: g, residual: y }, { ...opts, name: `${name}.out.${level}` });
+      taps?.set(`${name}.out.${level}`, out);
+      return out;
+    }
     const dilated = layers.maxPool(g, 1, `${name}.depth.mask_dilated.${level}`);
     taps?.set(`${name}.depth.mask_dilated.${level}`, dilated);
     let h = layers.conv(`${b}.conv1`, y, { bias: false, name: `${name}.depth.h.${level}` });

@@ -12,7 +12,9 @@ import type { InputConfig, ModelConfig } from '../weights/config';
 import { expectedTensors } from '../weights/engine-tensors';
 import type { TensorInfo } from '../weights/format';
 import { loadWeights, type WeightsSource } from '../weights/loader';
-import { buildDetectorGraph, type DetectorGraph } from './detector-graph';
+import { buildDetectorGraph, DEFAULT_EXECUTION, type DetectorGraph } from './detector-graph';
+import type { HeadExecution } from './dynamic-head';
+import { headMacs, type MacReport } from './macs';
 import { LEVEL_NAMES } from './dynamic-head';
 import { EngineWeightSink } from './weight-sink';
 
@@ -30,6 +32,8 @@ export interface NetworkResult {
   /** Debug taps (NHWC, named as the reference's golden tensors), when asked for. */
   readonly taps: Map<string, { shape: readonly number[]; data: Float32Array }>;
   readonly timings?: PassTimings;
+  /** Active-pixel counts per gate (sparse execution of a dynamic head), keyed like GateCounts. */
+  readonly counts?: Map<string, number>;
 }
 
 /** An RGBA8 image as `ImageData` holds it. */
@@ -65,6 +69,16 @@ export interface DetectionResult {
   readonly gates?: GateMap[];
   /** With `returnTaps`: intermediate tensors (NHWC) and the head outputs per level. */
   readonly taps?: NetworkResult;
+  /**
+   * Fraction of active pixels per gate, keyed `<tower>.<i>.scale<s>.<level>` (scale paths, by
+   * source level), `<tower>.<i>.depth.<level>` (depth gate) and `.depth.dilated.<level>`.
+   * Present for a dynamic head under sparse execution.
+   */
+  readonly gateDensities?: Record<string, number>;
+  /** Mean depth-gate density per router (`<tower>.<i>`), weighted by pixels over levels. */
+  readonly routerDensities?: Record<string, number>;
+  /** Head MACs: dense (fixed / dynamic) vs executed under the masks. */
+  readonly macs: MacReport;
 }
 
 export interface PlanStats {
@@ -97,6 +111,7 @@ export class DetectorEngine {
     readonly config: ModelConfig,
     private readonly weights: ReadonlyMap<string, Tensor>,
     private readonly weightScope: BufferScope,
+    readonly execution: HeadExecution,
   ) {
     this.weightsGeneration = runtime.generation;
   }
@@ -109,6 +124,8 @@ export class DetectorEngine {
       cache?: boolean;
       /** Settings that override the weights file's input section (e.g. a smaller min/max size). */
       input?: Partial<InputConfig>;
+      /** Sparse gather–scatter (default) or the dense-masked baseline. */
+      execution?: HeadExecution;
     } = {},
   ): Promise<DetectorEngine> {
     await runtime.ensureDevice();
@@ -117,7 +134,7 @@ export class DetectorEngine {
       const loaded = await loadWeights(source, { upload: new EngineWeightSink(scope), onProgress: options.onProgress, cache: options.cache });
       checkWeights(loaded.config, loaded.header.tensors);
       const config = options.input ? { ...loaded.config, input: { ...loaded.config.input, ...options.input } } : loaded.config;
-      return new DetectorEngine(runtime, config, loaded.tensors, scope);
+      return new DetectorEngine(runtime, config, loaded.tensors, scope, options.execution ?? DEFAULT_EXECUTION);
     } catch (error) {
       scope.dispose();
       throw error;
@@ -166,6 +183,8 @@ export class DetectorEngine {
       { originalSize: sizes.originalSize, resizedSize: sizes.resizedSize },
     );
     const t3 = performance.now();
+    const levelSizes = network.levels.map((level) => [level.height, level.width] as const);
+    const densities = network.counts ? gateDensities(network.counts, levelSizes) : undefined;
     const gates = options.returnGates
       ? [...network.taps]
           .filter(([name]) => name.includes('.gate.'))
@@ -189,6 +208,9 @@ export class DetectorEngine {
       },
       gates,
       taps: options.returnTaps ? network : undefined,
+      gateDensities: densities?.gates,
+      routerDensities: densities?.routers,
+      macs: headMacs(this.config, levelSizes, network.counts),
     };
   }
 
@@ -212,7 +234,8 @@ export class DetectorEngine {
     const head = detector.head;
     const tapEntries = [...detector.taps.entries()];
     const wanted: Value[] = [...head.clsLogits, ...head.bboxReg, ...head.centerness, ...tapEntries.map(([, v]) => v)];
-    const result = await compiled.run(wanted, options);
+    const probes = this.config.head.kind === 'dynamic' && this.execution.mode === 'sparse';
+    const result = await compiled.run(wanted, { ...options, probes });
     const f32 = (v: Value) => new Float32Array(result.outputs.get(v)!);
     const levels = head.clsLogits.map((cls, l) => ({
       height: cls.shape[1]!,
@@ -222,7 +245,8 @@ export class DetectorEngine {
       centerness: f32(head.centerness[l]!),
     }));
     const taps = new Map(tapEntries.map(([name, v]) => [name, { shape: v.shape, data: f32(v) }]));
-    return { levels, taps, timings: result.timings };
+    const counts = probes ? readCounts(result.probes) : undefined;
+    return { levels, taps, timings: result.timings, counts };
   }
 
   dispose(): void {
@@ -244,10 +268,11 @@ export class DetectorEngine {
       throw new DeviceLostError('lost', 'the weights lived on the previous device; load them again with DetectorEngine.load');
     }
     const key = `${height}x${width}${taps ? ':taps' : ''}${source ? `:from ${source.height}x${source.width}` : ''}`;
+    const execution = this.execution;
     const cached = this.plans.get(key);
     if (cached && cached.generation === this.runtime.generation) return cached;
     cached?.compiled.dispose();
-    const detector = buildDetectorGraph(this.config, this.weights, height, width, { taps, source });
+    const detector = buildDetectorGraph(this.config, this.weights, height, width, { taps, source, execution });
     const compiled = await CompiledGraph.compile(this.runtime, detector.graph, `plan ${key}`);
     const plan = { detector, compiled, generation: this.runtime.generation };
     // Keep a few sizes: a video stream reuses one; a photo album may alternate.
@@ -259,6 +284,33 @@ export class DetectorEngine {
     this.plans.set(key, plan);
     return plan;
   }
+}
+
+/** Probed counts: f32 sums (scale gates) and u32 compaction counts (depth masks). */
+function readCounts(probes: Map<string, ArrayBuffer>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const [name, bytes] of probes) {
+    const isScale = /\.scale[01]\./.test(name);
+    counts.set(name, isScale ? new Float32Array(bytes)[0]! : new Uint32Array(bytes)[0]!);
+  }
+  return counts;
+}
+
+function gateDensities(counts: Map<string, number>, levelSizes: readonly (readonly [number, number])[]) {
+  const gates: Record<string, number> = {};
+  const routers: Record<string, [number, number]> = {};
+  for (const [name, count] of counts) {
+    const level = LEVEL_NAMES.indexOf(name.slice(name.lastIndexOf('.') + 1) as (typeof LEVEL_NAMES)[number]);
+    const [h, w] = levelSizes[level]!;
+    gates[name] = count / (h * w);
+    const depth = /^(.*)\.depth\.p\d$/.exec(name);
+    if (depth) {
+      const acc = (routers[depth[1]!] ??= [0, 0]);
+      acc[0] += count;
+      acc[1] += h * w;
+    }
+  }
+  return { gates, routers: Object.fromEntries(Object.entries(routers).map(([k, [a, n]]) => [k, a / n])) };
 }
 
 /**
