@@ -23,6 +23,10 @@ export default defineConfig({
   // WebGPU needs a secure context: serve on loopback, never on a LAN address.
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
+  // Scan only the pages this server hosts (the e2e fixture app is a separate Vite app) and
+  // pre-bundle comlink up front, so a first visit never triggers a dependency re-optimisation reload.
+  optimizeDeps: { entries: ['demo/index.html', 'e2e/harness/index.html'], include: ['comlink'] },
   worker: { format: 'es' },
-  build: { target: 'es2022' },
+  // `npm run build:demo`: the demo as a static site in dist-demo/ (default weights copied as an asset).
+  build: { target: 'es2022', outDir: 'dist-demo', rollupOptions: { input: { demo: 'demo/index.html' } } },
 });

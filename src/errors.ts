@@ -19,16 +19,18 @@ export type ErrorCode =
   | 'ENGINE_DISPOSED';
 
 export class DynamicHeadError extends Error {
+  // Names are spelled out, never taken from `new.target.name`: a minifier renames classes.
+  override name = 'DynamicHeadError';
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string) {
     super(message);
     this.code = code;
-    this.name = new.target.name;
   }
 }
 
 /** `navigator.gpu` does not exist: the browser or context has no WebGPU at all. */
 export class WebGPUUnavailableError extends DynamicHeadError {
+  override name = 'WebGPUUnavailableError';
   constructor(detail = 'navigator.gpu is undefined in this context') {
     super(
       'WEBGPU_UNAVAILABLE',
@@ -41,6 +43,7 @@ export class WebGPUUnavailableError extends DynamicHeadError {
 
 /** `requestAdapter()` returned null: WebGPU exists but no GPU (or software fallback) is usable. */
 export class AdapterUnavailableError extends DynamicHeadError {
+  override name = 'AdapterUnavailableError';
   constructor(detail = 'requestAdapter() returned null') {
     super(
       'ADAPTER_UNAVAILABLE',
@@ -53,6 +56,7 @@ export class AdapterUnavailableError extends DynamicHeadError {
 
 /** The adapter cannot provide a feature or limit the engine needs. */
 export class DeviceRequirementsError extends DynamicHeadError {
+  override name = 'DeviceRequirementsError';
   constructor(detail: string) {
     super(
       'DEVICE_REQUIREMENTS',
@@ -64,6 +68,7 @@ export class DeviceRequirementsError extends DynamicHeadError {
 
 /** The device was lost (driver reset, `device.destroy()`, tab backgrounded too long, ...). */
 export class DeviceLostError extends DynamicHeadError {
+  override name = 'DeviceLostError';
   readonly reason: string;
   constructor(reason: string, message: string) {
     super(
@@ -77,6 +82,7 @@ export class DeviceLostError extends DynamicHeadError {
 
 /** A caller passed a bad value; `parameter` names which one. Raised before any GPU work. */
 export class InvalidArgumentError extends DynamicHeadError {
+  override name = 'InvalidArgumentError';
   readonly parameter: string;
   constructor(parameter: string, problem: string) {
     super('INVALID_ARGUMENT', `Invalid ${parameter}: ${problem}`);
@@ -86,6 +92,7 @@ export class InvalidArgumentError extends DynamicHeadError {
 
 /** A kernel asked for a WGSL file that is not in `shaders/`. */
 export class ShaderNotFoundError extends DynamicHeadError {
+  override name = 'ShaderNotFoundError';
   constructor(name: string, known: readonly string[]) {
     super('SHADER_NOT_FOUND', `No shader named "${name}" in shaders/ (known: ${known.join(', ')})`);
   }
@@ -93,6 +100,7 @@ export class ShaderNotFoundError extends DynamicHeadError {
 
 /** A weights file is truncated, corrupt, of an unknown version or does not fit the model. */
 export class WeightsFormatError extends DynamicHeadError {
+  override name = 'WeightsFormatError';
   constructor(message: string) {
     super('WEIGHTS_FORMAT', `Bad weights file: ${message}`);
   }
@@ -100,6 +108,7 @@ export class WeightsFormatError extends DynamicHeadError {
 
 /** A checkpoint tried to use a Python global outside the whitelist (it could execute code). */
 export class UnsafeCheckpointError extends DynamicHeadError {
+  override name = 'UnsafeCheckpointError';
   readonly global: string;
   constructor(global: string) {
     super(
@@ -113,6 +122,7 @@ export class UnsafeCheckpointError extends DynamicHeadError {
 
 /** A weights file could not be fetched (HTTP error, network failure, aborted). */
 export class WeightsFetchError extends DynamicHeadError {
+  override name = 'WeightsFetchError';
   readonly status: number | undefined;
   constructor(url: string, detail: string, status?: number) {
     super(
@@ -125,6 +135,7 @@ export class WeightsFetchError extends DynamicHeadError {
 
 /** A checkpoint (.pth / .pkl) is truncated, corrupt, or uses a construct the reader does not accept. */
 export class CheckpointFormatError extends DynamicHeadError {
+  override name = 'CheckpointFormatError';
   constructor(message: string) {
     super('CHECKPOINT_FORMAT', `Cannot read checkpoint: ${message}`);
   }
@@ -132,6 +143,7 @@ export class CheckpointFormatError extends DynamicHeadError {
 
 /** A checkpoint lacks tensors the model needs, or has them with the wrong shapes. */
 export class CheckpointMismatchError extends DynamicHeadError {
+  override name = 'CheckpointMismatchError';
   readonly missing: readonly string[];
   readonly misshaped: readonly { name: string; expected: readonly number[]; actual: readonly number[] }[];
   constructor(
@@ -161,6 +173,7 @@ export class CheckpointMismatchError extends DynamicHeadError {
 
 /** An image could not be decoded or has an unsupported size or format. */
 export class UnsupportedImageError extends DynamicHeadError {
+  override name = 'UnsupportedImageError';
   constructor(message: string) {
     super('UNSUPPORTED_IMAGE', `Unsupported image: ${message}`);
   }
@@ -168,7 +181,67 @@ export class UnsupportedImageError extends DynamicHeadError {
 
 /** A call arrived after `dispose()`. */
 export class EngineDisposedError extends DynamicHeadError {
+  override name = 'EngineDisposedError';
   constructor() {
     super('ENGINE_DISPOSED', 'The detector has been disposed; create a new one.');
   }
+}
+
+/** Every error class by its code: what a serialised error is rebuilt as. */
+const ERROR_CLASSES: { readonly [C in ErrorCode]: abstract new (...args: never[]) => DynamicHeadError } = {
+  WEBGPU_UNAVAILABLE: WebGPUUnavailableError,
+  ADAPTER_UNAVAILABLE: AdapterUnavailableError,
+  DEVICE_REQUIREMENTS: DeviceRequirementsError,
+  DEVICE_LOST: DeviceLostError,
+  INVALID_ARGUMENT: InvalidArgumentError,
+  SHADER_NOT_FOUND: ShaderNotFoundError,
+  WEIGHTS_FORMAT: WeightsFormatError,
+  UNSAFE_CHECKPOINT: UnsafeCheckpointError,
+  CHECKPOINT_FORMAT: CheckpointFormatError,
+  CHECKPOINT_MISMATCH: CheckpointMismatchError,
+  WEIGHTS_FETCH: WeightsFetchError,
+  UNSUPPORTED_IMAGE: UnsupportedImageError,
+  ENGINE_DISPOSED: EngineDisposedError,
+};
+
+/**
+ * An error as plain, structured-cloneable data (what crosses a worker boundary): its code (when
+ * it is one of ours), name, message, stack, and the extra fields a class carries
+ * (`parameter`, `reason`, `status`, `global`, `missing`, `misshaped`).
+ */
+export interface SerializedError {
+  readonly code?: ErrorCode;
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+const STANDARD_KEYS = new Set(['name', 'message', 'stack', 'code', 'cause']);
+
+export function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (!STANDARD_KEYS.has(key)) fields[key] = value;
+  }
+  const code = error instanceof DynamicHeadError ? error.code : undefined;
+  return { code, name: error.name, message: error.message, stack: error.stack, fields };
+}
+
+/**
+ * Rebuilds a serialised error as an instance of the class its code names, with the original
+ * message, name, stack and fields (the constructor is not re-run: it would rewrite the message).
+ * Errors that are not ours come back as plain `Error`s with their name and message.
+ */
+export function deserializeError(data: SerializedError): Error {
+  const cls = data.code !== undefined ? ERROR_CLASSES[data.code] : undefined;
+  const error: Error = cls ? Reflect.construct(Error, [data.message], cls) : new Error(data.message);
+  Object.defineProperty(error, 'name', { value: data.name, writable: true, configurable: true, enumerable: true });
+  if (cls) Object.defineProperty(error, 'code', { value: data.code, writable: false, configurable: true, enumerable: true });
+  if (data.stack !== undefined) Object.defineProperty(error, 'stack', { value: data.stack, writable: true, configurable: true });
+  for (const [key, value] of Object.entries(data.fields ?? {})) {
+    Object.defineProperty(error, key, { value, writable: false, configurable: true, enumerable: true });
+  }
+  return error;
 }

@@ -1,0 +1,27 @@
+/** What the fixture app reports to Playwright as `window.fixture`. */
+export interface ErrorReport {
+  readonly name: string;
+  readonly code: unknown;
+  /** `error instanceof` the class the package exports. */
+  readonly instance: boolean;
+  readonly message: string;
+  readonly extra?: unknown;
+}
+
+export interface FixtureReport {
+  ready: boolean;
+  done: boolean;
+  error?: string;
+  progressCalls: number;
+  labels?: readonly string[];
+  first?: { count: number; top: unknown; size: unknown; gates: number; routers: number; gateValues: number; timings: unknown };
+  queued?: { counts: number[]; sameAsFirst: boolean };
+  afterLoss?: { count: number; sameAsFirst: boolean; reloads: number };
+  errors: Record<string, ErrorReport>;
+}
+
+declare global {
+  interface Window {
+    fixture: FixtureReport;
+  }
+}

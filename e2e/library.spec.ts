@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { preview, build, type PreviewServer } from 'vite';
+import type {} from './fixture-app/report';
+import { longestTask, observeLongTasks } from './long-tasks';
+
+// The embeddable ES module: build dist/ (library + worker chunk + .d.ts), type-check and build a
+// separate consumer app against it by package name, serve that app and detect in it.
+const root = path.resolve(import.meta.dirname, '..');
+const app = path.join(root, 'e2e/fixture-app');
+const appDist = path.join(root, 'test-results/fixture-app-dist');
+let server: PreviewServer | undefined;
+let port = 0;
+
+/** A free loopback port (other suites or servers may hold the usual ones). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function sizes(dir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = path.join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(js|html|dhw)$/.test(name)) out[path.relative(dir, p)] = statSync(p).size;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  const npx = (args: string[]) => execFileSync('npx', args, { cwd: root, stdio: 'pipe', encoding: 'utf8' });
+  npx(['vite', 'build', '-c', 'vite.lib.config.ts', '--logLevel', 'warn']);
+  npx(['tsc', '-p', 'tsconfig.lib.json']);
+  // The app finds the package by name, as an installed dependency.
+  const link = path.join(app, 'node_modules/dynamic-head-webgpu');
+  if (!existsSync(link)) {
+    mkdirSync(path.dirname(link), { recursive: true });
+    symlinkSync(path.relative(path.dirname(link), root), link, 'dir');
+  }
+  npx(['tsc', '-p', 'e2e/fixture-app/tsconfig.json', '--noEmit']);
+  await build({ configFile: path.join(app, 'vite.config.ts'), logLevel: 'warn' });
+  port = await freePort();
+  server = await preview({ configFile: path.join(app, 'vite.config.ts'), logLevel: 'warn', preview: { port, strictPort: true } });
+});
+
+test.afterAll(async () => {
+  await server?.close();
+});
+
+test('an app built against the packaged library detects, queues calls, keeps typed errors and survives a device loss', async ({ page }) => {
+  const lib = sizes(path.join(root, 'dist'));
+  const built = sizes(appDist);
+  console.log(`library: ${JSON.stringify(lib)}\nfixture app: ${JSON.stringify(built)}`);
+  expect(Object.keys(lib)).toContain('index.js');
+  expect(Object.keys(lib).some((f) => /^assets\/engine-worker-.*\.js$/.test(f))).toBe(true);
+  // The weights are not bundled into the library; the shaders are, inside the worker chunk.
+  expect(Object.keys(lib).some((f) => f.endsWith('.dhw'))).toBe(false);
+  const workerFile = Object.keys(built).find((f) => /engine-worker.*\.js$/.test(f));
+  expect(workerFile, 'the app build carries the worker chunk').toBeDefined();
+  expect(readFileSync(path.join(appDist, workerFile!), 'utf8')).toContain('@compute');
+
+  await observeLongTasks(page);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const t0 = Date.now();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() => window.fixture?.done === true, undefined, { timeout: 240_000 });
+  const report = await page.evaluate(() => window.fixture);
+  console.log(`fixture app finished in ${Date.now() - t0} ms: ${JSON.stringify({ ...report, first: { ...report.first, timings: undefined } })}`);
+  await page.screenshot({ path: test.info().outputPath('fixture-app.png') });
+  expect(errors).toEqual([]);
+  expect(report.error).toBeUndefined();
+  expect(report.ready).toBe(true);
+  expect(report.progressCalls).toBeGreaterThan(0);
+  expect(report.labels).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+  expect(report.first!.count).toBeGreaterThan(0);
+  expect(report.first!.size).toEqual({ width: 320, height: 256 });
+  expect(report.first!.gates).toBeGreaterThan(0);
+  expect(report.first!.gateValues).toBeGreaterThan(0);
+  expect(report.first!.routers).toBe(8);
+  expect(report.queued!.counts).toHaveLength(3);
+  expect(report.queued!.sameAsFirst).toBe(true);
+  expect(report.afterLoss!.sameAsFirst).toBe(true);
+  expect(report.afterLoss!.reloads).toBe(1);
+  const e = report.errors;
+  expect(e.badImage).toMatchObject({ name: 'UnsupportedImageError', code: 'UNSUPPORTED_IMAGE', instance: true });
+  expect(e.badThreshold).toMatchObject({ name: 'InvalidArgumentError', code: 'INVALID_ARGUMENT', instance: true, extra: 'scoreThreshold' });
+  expect(e.disposed).toMatchObject({ name: 'EngineDisposedError', code: 'ENGINE_DISPOSED', instance: true });
+  expect(e.missing).toMatchObject({ name: 'WeightsFetchError', code: 'WEIGHTS_FETCH', instance: true, extra: 404 });
+  expect(e.missing!.message).toContain('missing-weights.dhw');
+  expect(e.garbage).toMatchObject({ name: 'WeightsFormatError', code: 'WEIGHTS_FORMAT', instance: true });
+
+  const { max, tasks } = await longestTask(page);
+  console.log(`fixture app: longest main-thread task ${max.toFixed(0)} ms (${tasks.length} over 50 ms: ${JSON.stringify(tasks)})`);
+  expect(max).toBeLessThanOrEqual(50);
+});
