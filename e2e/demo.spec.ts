@@ -2,6 +2,12 @@ import { expect, test } from '@playwright/test';
 import { canvasStats } from './canvas-stats';
 import { longestTask, observeLongTasks } from './long-tasks';
 
+// Main-thread long tasks are measured in a real renderer: when other processes starve the CPU
+// (SwiftShader runs the GPU work on the same 2 cores), the renderer can be descheduled for more
+// than 50 ms without any blocking code. One retry separates that from a real regression; the
+// test runner's summary reports any test that needed it as flaky.
+test.describe.configure({ retries: 1 });
+
 // The demo at `/` with the default weights (narrow D4, input 128–192 px: seconds on SwiftShader).
 test('the demo loads the default weights, detects on a sample, draws boxes and toggles the gate heatmap', async ({ page }) => {
   await observeLongTasks(page);

@@ -7,6 +7,12 @@ import { preview, build, type PreviewServer } from 'vite';
 import type {} from './fixture-app/report';
 import { longestTask, observeLongTasks } from './long-tasks';
 
+// Main-thread long tasks are measured in a real renderer: when other processes starve the CPU
+// (SwiftShader runs the GPU work on the same 2 cores), the renderer can be descheduled for more
+// than 50 ms without any blocking code. One retry separates that from a real regression; the
+// test runner's summary reports any test that needed it as flaky.
+test.describe.configure({ retries: 1 });
+
 // The embeddable ES module: build dist/ (library + worker chunk + .d.ts), type-check and build a
 // separate consumer app against it by package name, serve that app and detect in it.
 const root = path.resolve(import.meta.dirname, '..');
