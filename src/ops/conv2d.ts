@@ -71,13 +71,18 @@ export function convOutputSize(inSize: number, kernel: number, stride: number, p
 }
 
 /** PyTorch OIHW [Cout, Cin, KH, KW] → HWIO [KH, KW, Cin, Cout], the layout conv2d.wgsl reads. */
-export function packConvWeights(oihw: Float32Array, shape: readonly [number, number, number, number]): Float32Array {
+export function packConvWeights(
+  oihw: Float32Array,
+  shape: readonly [number, number, number, number],
+  /** Where to write (e.g. a reused staging array); default a new array. */
+  into?: Float32Array,
+): Float32Array {
   const [cout, cin, kh, kw] = shape;
   shape.forEach((d, i) => requireInteger(`shape[${i}]`, d));
   if (oihw.length !== cout * cin * kh * kw) {
     throw new InvalidArgumentError('oihw', `has ${oihw.length} values, shape ${shapeString(shape)} needs ${cout * cin * kh * kw}`);
   }
-  const hwio = new Float32Array(oihw.length);
+  const hwio = into ? into.subarray(0, oihw.length) : new Float32Array(oihw.length);
   for (let o = 0; o < cout; o++) {
     for (let i = 0; i < cin; i++) {
       for (let y = 0; y < kh; y++) {

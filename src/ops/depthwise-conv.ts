@@ -34,12 +34,12 @@ export interface DepthwiseRows {
 }
 
 /** PyTorch's depthwise weight [C, 1, 3, 3] → the kernel's tap-major [9, C]. */
-export function packDepthwiseWeights(weight: Float32Array, channels: number): Float32Array {
+export function packDepthwiseWeights(weight: Float32Array, channels: number, into?: Float32Array): Float32Array {
   requireInteger('channels', channels);
   if (weight.length !== channels * 9) {
     throw new InvalidArgumentError('weight', `expected ${channels}×1×3×3 = ${channels * 9} values, got ${weight.length}`);
   }
-  const packed = new Float32Array(9 * channels);
+  const packed = into ? into.subarray(0, 9 * channels) : new Float32Array(9 * channels);
   for (let c = 0; c < channels; c++) {
     for (let t = 0; t < 9; t++) packed[t * channels + c] = weight[c * 9 + t]!;
   }

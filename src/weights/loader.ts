@@ -53,7 +53,7 @@ export async function loadWeights<T>(source: WeightsSource, options: LoadWeights
   const sink = options.upload ?? (new CpuTensorSink() as unknown as TensorSink<T>);
   const opened = await openSource(source, options);
   const parser = new WeightsStreamParser(sink, { verify: options.verify, expectedTotal: opened.size });
-  const reader = opened.stream.getReader();
+  const reader = chunkReader(opened.stream);
   let lastReported = -1;
   const report = () => {
     const total = parser.total;
@@ -93,6 +93,35 @@ export async function loadWeights<T>(source: WeightsSource, options: LoadWeights
     tensors: parser.tensors,
     byteLength: parser.position,
     fromCache: opened.fromCache,
+  };
+}
+
+/** Size of the reused read buffer for byte streams. */
+const BYOB_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Reads a stream's chunks. For byte streams (fetch and Blob bodies in browsers) it reads into one
+ * reused buffer (a BYOB reader), so a 200 MB download does not leave 200 MB of spent chunks for
+ * the garbage collector; a chunk is valid until the next `read()`, which the parser respects
+ * (it copies what it keeps). Other streams fall back to the default reader.
+ */
+function chunkReader(stream: ReadableStream<Uint8Array>): { read(): Promise<ReadableStreamReadResult<Uint8Array>>; cancel(): Promise<void> } {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = stream.getReader({ mode: 'byob' });
+  } catch {
+    byob = undefined;
+  }
+  if (!byob) return stream.getReader();
+  const reader = byob;
+  let buffer = new ArrayBuffer(BYOB_CHUNK_BYTES);
+  return {
+    async read() {
+      const result = await reader.read(new Uint8Array(buffer, 0, buffer.byteLength));
+      if (result.value) buffer = result.value.buffer as ArrayBuffer;
+      return result.done ? { done: true, value: undefined } : { done: false, value: result.value as Uint8Array };
+    },
+    cancel: () => reader.cancel(),
   };
 }
 
