@@ -1,5 +1,6 @@
 import { InvalidArgumentError, WeightsFormatError } from '../errors';
-import type { Graph, Stage, Value } from '../graph/graph';
+import type { BuildContext, Graph, Stage, Value } from '../graph/graph';
+import type { KernelProgram } from '../gpu/kernel';
 import { conv2dProgram, convOutputSize } from '../ops/conv2d';
 import { depthwiseConv3x3Program } from '../ops/depthwise-conv';
 import {
@@ -37,6 +38,29 @@ export class LayerBuilder {
 
   hasWeight(name: string): boolean {
     return this.weights.has(name);
+  }
+
+  /**
+   * Adds a node with one output of `shape`; with `inPlaceOf`, the output takes over that input's
+   * storage (the kernel reads and writes it).
+   */
+  private node(
+    name: string,
+    inputs: Value[],
+    shape: readonly number[],
+    build: (ctx: BuildContext, out: Tensor) => KernelProgram[],
+    inPlaceOf?: number,
+  ): Value {
+    const out = this.graph.value(name, shape);
+    this.graph.add({
+      name,
+      stage: this.stage,
+      inputs,
+      outputs: [out],
+      inPlace: inPlaceOf === undefined ? undefined : [[0, inPlaceOf]],
+      build: (ctx) => build(ctx, ctx.tensor(out)),
+    });
+    return out;
   }
 
   /** Conv with HWIO weights `<prefix>.weight` (+ `<prefix>.bias` when present), fused residual/ReLU. */
@@ -82,42 +106,18 @@ export class LayerBuilder {
 
   maxPool(input: Value, stride: 1 | 2, name: string): Value {
     const [n, h, w, c] = input.shape as [number, number, number, number];
-    const out = this.graph.value(name, [n, maxPool3x3OutputSize(h, stride), maxPool3x3OutputSize(w, stride), c]);
-    this.graph.add({
-      name,
-      stage: this.stage,
-      inputs: [input],
-      outputs: [out],
-      build: (ctx) => [maxPool3x3Program(ctx.scope, ctx.tensor(input), ctx.tensor(out), stride)],
-    });
-    return out;
+    const shape = [n, maxPool3x3OutputSize(h, stride), maxPool3x3OutputSize(w, stride), c];
+    return this.node(name, [input], shape, (ctx, out) => [maxPool3x3Program(ctx.scope, ctx.tensor(input), out, stride)]);
   }
 
   /** out = lateral + nearest ×2 upsample of top, written in place of `lateral`. */
   upsampleAdd(lateral: Value, top: Value, name: string): Value {
-    const out = this.graph.value(name, lateral.shape);
-    this.graph.add({
-      name,
-      stage: this.stage,
-      inputs: [lateral, top],
-      outputs: [out],
-      inPlace: [[0, 0]],
-      build: (ctx) => [nearestUp2AddProgram(ctx.scope, ctx.tensor(lateral), ctx.tensor(top), ctx.tensor(out))],
-    });
-    return out;
+    return this.node(name, [lateral, top], lateral.shape, (ctx, out) => [nearestUp2AddProgram(ctx.scope, ctx.tensor(lateral), ctx.tensor(top), out)], 0);
   }
 
   /** ReLU into a new value (P7 reads ReLU(P6) while P6 itself stays an output). */
   relu(input: Value, name: string): Value {
-    const out = this.graph.value(name, input.shape);
-    this.graph.add({
-      name,
-      stage: this.stage,
-      inputs: [input],
-      outputs: [out],
-      build: (ctx) => [reluProgram(ctx.scope, ctx.tensor(input), ctx.tensor(out))],
-    });
-    return out;
+    return this.node(name, [input], input.shape, (ctx, out) => [reluProgram(ctx.scope, ctx.tensor(input), out)]);
   }
 
   /** Spatial gate (3×3 conv C→1 + activation); returns [gate, logits]. */
@@ -149,17 +149,9 @@ export class LayerBuilder {
 
   /** Depthwise 3×3 with bias (weights tap-major [9, C]). */
   depthwise(prefix: string, input: Value, name: string): Value {
-    const out = this.graph.value(name, input.shape);
     const weights = this.weight(`${prefix}.weight`);
     const bias = this.weight(`${prefix}.bias`);
-    this.graph.add({
-      name,
-      stage: this.stage,
-      inputs: [input],
-      outputs: [out],
-      build: (ctx) => [depthwiseConv3x3Program(ctx.scope, ctx.tensor(input), weights, bias, ctx.tensor(out))],
-    });
-    return out;
+    return this.node(name, [input], input.shape, (ctx, out) => [depthwiseConv3x3Program(ctx.scope, ctx.tensor(input), weights, bias, out)]);
   }
 
   /**
@@ -167,109 +159,53 @@ export class LayerBuilder {
    * are written as 0 — the official masked inference's scatter into zeros).
    */
   groupNorm(prefix: string, input: Value, groups: number, eps: number, options: { relu?: boolean; mask?: Value } = {}): Value {
-    const out = this.graph.value(`${input.name}.gn`, input.shape);
     const gamma = this.weight(`${prefix}.weight`);
     const beta = this.weight(`${prefix}.bias`);
     const mask = options.mask;
-    this.graph.add({
-      name: `${prefix} (GroupNorm)`,
-      stage: this.stage,
-      inputs: mask ? [input, mask] : [input],
-      outputs: [out],
-      inPlace: [[0, 0]],
-      build: (ctx) =>
-        groupNormPrograms(ctx.scope, ctx.tensor(input), gamma, beta, ctx.tensor(out), {
+    return this.node(
+      `${input.name}.gn`,
+      mask ? [input, mask] : [input],
+      input.shape,
+      (ctx, out) =>
+        groupNormPrograms(ctx.scope, ctx.tensor(input), gamma, beta, out, {
           groups,
           eps,
           relu: options.relu,
           pixels: mask ? { mode: 'mask', mask: ctx.tensor(mask) } : { mode: 'dense' },
         }).programs,
-    });
-    return out;
+      0,
+    );
   }
 
   /** In place: x · gate (per pixel). */
   mulGate(input: Value, gate: Value): Value {
-    const out = this.graph.value(`${input.name}.gated`, input.shape);
-    this.graph.add({
-      name: `${input.name} × gate`,
-      stage: this.stage,
-      inputs: [input, gate],
-      outputs: [out],
-      inPlace: [[0, 0]],
-      build: (ctx) => [mulGateProgram(ctx.scope, ctx.tensor(input), ctx.tensor(gate), ctx.tensor(out))],
-    });
-    return out;
+    return this.node(`${input.name}.gated`, [input, gate], input.shape, (ctx, out) => [mulGateProgram(ctx.scope, ctx.tensor(input), ctx.tensor(gate), out)], 0);
   }
 
   /** Bilinear (align_corners=True) resize of `source` into a new value or accumulated into `into`. */
   resize(source: Value, shape: readonly number[], name: string, into?: Value): Value {
     if (into && into.shape.some((d, i) => d !== shape[i])) throw new InvalidArgumentError('into', 'shape mismatch');
-    const out = this.graph.value(name, shape);
-    this.graph.add({
-      name,
-      stage: this.stage,
-      inputs: into ? [source, into] : [source],
-      outputs: [out],
-      inPlace: into ? [[0, 1]] : undefined,
-      build: (ctx) => [bilinearResizeProgram(ctx.scope, ctx.tensor(source), ctx.tensor(out), { accumulate: into !== undefined })],
-    });
-    return out;
+    const build = (ctx: BuildContext, out: Tensor) => [bilinearResizeProgram(ctx.scope, ctx.tensor(source), out, { accumulate: into !== undefined })];
+    return into ? this.node(name, [into, source], shape, build, 0) : this.node(name, [source], shape, build);
   }
 
   /** In place on acc: acc · sa + b · sb with learned scalars. */
   axpby(acc: Value, sa: Tensor, b: Value, sb: Tensor, name: string): Value {
-    const out = this.graph.value(name, acc.shape);
-    this.graph.add({
-      name,
-      stage: this.stage,
-      inputs: [acc, b],
-      outputs: [out],
-      inPlace: [[0, 0]],
-      build: (ctx) => [axpbyInPlaceProgram(ctx.scope, ctx.tensor(out), sa, ctx.tensor(b), sb)],
-    });
-    return out;
+    return this.node(name, [acc, b], acc.shape, (ctx, out) => [axpbyInPlaceProgram(ctx.scope, out, sa, ctx.tensor(b), sb)], 0);
   }
 
   /** In place on o: ReLU(o · gate + residual). */
   gateResidualRelu(o: Value, gate: Value, residual: Value, name: string): Value {
-    const out = this.graph.value(name, o.shape);
-    this.graph.add({
-      name,
-      stage: this.stage,
-      inputs: [o, gate, residual],
-      outputs: [out],
-      inPlace: [[0, 0]],
-      build: (ctx) => [gateResidualReluInPlaceProgram(ctx.scope, ctx.tensor(out), ctx.tensor(gate), ctx.tensor(residual))],
-    });
-    return out;
+    return this.node(name, [o, gate, residual], o.shape, (ctx, out) => [gateResidualReluInPlaceProgram(ctx.scope, out, ctx.tensor(gate), ctx.tensor(residual))], 0);
   }
 
   /** In place on o: ReLU(o + residual). */
   addRelu(o: Value, residual: Value, name: string): Value {
-    const out = this.graph.value(name, o.shape);
-    this.graph.add({
-      name,
-      stage: this.stage,
-      inputs: [o, residual],
-      outputs: [out],
-      inPlace: [[0, 0]],
-      build: (ctx) => [addProgram(ctx.scope, ctx.tensor(out), ctx.tensor(residual), ctx.tensor(out), true)],
-    });
-    return out;
+    return this.node(name, [o, residual], o.shape, (ctx, out) => [addProgram(ctx.scope, out, ctx.tensor(residual), out, true)], 0);
   }
 
   /** In place: ReLU(x · s[0] · factor) with a learned scalar s. */
   scaleRelu(input: Value, s: Tensor, factor: number, name: string): Value {
-    const out = this.graph.value(name, input.shape);
-    this.graph.add({
-      name,
-      stage: this.stage,
-      inputs: [input],
-      outputs: [out],
-      inPlace: [[0, 0]],
-      build: (ctx) => [scaleProgram(ctx.scope, ctx.tensor(out), s, ctx.tensor(out), factor, true)],
-    });
-    return out;
+    return this.node(name, [input], input.shape, (ctx, out) => [scaleProgram(ctx.scope, out, s, out, factor, true)], 0);
   }
 }

@@ -14,6 +14,18 @@ export function maxAbs(values: ArrayLike<number>): number {
   return m;
 }
 
+/** max |actual − expected| / max |expected| (the absolute difference when expected is all zero; NaN counts as ∞). */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let maxRef = 0;
+  let maxDiff = 0;
+  for (let i = 0; i < expected.length; i++) {
+    maxRef = Math.max(maxRef, Math.abs(expected[i]!));
+    const d = Math.abs(actual[i]! - expected[i]!);
+    maxDiff = Number.isNaN(d) ? Infinity : Math.max(maxDiff, d);
+  }
+  return maxRef === 0 ? maxDiff : maxDiff / maxRef;
+}
+
 /**
  * Fails unless every |actual − expected| ≤ tolerance · max|expected| (the tensor's max magnitude;
  * a floor of `absFloor` keeps all-zero tensors meaningful). Reports the worst element.

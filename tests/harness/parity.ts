@@ -4,6 +4,7 @@ import type { Detection } from '../../src/model/detection';
 import { DetectorEngine, LEVEL_NAMES, type NetworkResult } from '../../src/model/engine';
 import type { HeadKind } from '../../src/weights/config';
 import { convertCheckpoint } from '../../src/weights/convert';
+import { relativeError } from './assert';
 import type { FixtureFileReader, ReferenceFixture, ReferenceImage } from './reference-fixtures';
 
 /**
@@ -36,17 +37,6 @@ export interface ParityReport {
   readonly gpuMs: number;
   /** Every violated criterion; empty when parity holds. */
   readonly failures: string[];
-}
-
-function relativeError(actual: Float32Array, expected: ArrayLike<number>): number {
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(expected[i]!));
-    const d = Math.abs(actual[i]! - expected[i]!);
-    maxDiff = Number.isNaN(d) ? Infinity : Math.max(maxDiff, d);
-  }
-  return maxRef === 0 ? maxDiff : maxDiff / maxRef;
 }
 
 function iou(a: readonly number[], b: readonly number[]): number {

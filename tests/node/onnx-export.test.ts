@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+import { relativeError } from '../harness/assert';
 import { LEVEL_NAMES } from '../../src/model/dynamic-head';
 import { exportOnnx, onnxModelType } from '../../src/onnx/export';
 import { convertCheckpoint } from '../../src/weights/convert';
@@ -15,17 +16,6 @@ import { loadReferenceFixture, nchwToNhwc, nodeFixtureReader } from '../harness/
  */
 const read = nodeFixtureReader();
 ort.env.wasm.numThreads = 1;
-
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(expected[i]!));
-    const d = Math.abs(actual[i]! - expected[i]!);
-    maxDiff = Number.isNaN(d) ? Infinity : Math.max(maxDiff, d);
-  }
-  return maxRef === 0 ? maxDiff : maxDiff / maxRef;
-}
 
 describe('ONNX export', () => {
   for (const [fixtureName, headKind] of [

@@ -10,6 +10,7 @@ import { headMacs } from '../../src/model/macs';
 import { EngineWeightSink } from '../../src/model/weight-sink';
 import type { ModelConfig } from '../../src/weights/config';
 import { loadWeights } from '../../src/weights/loader';
+import { relativeError } from '../harness/assert';
 import { fixtureWeights } from '../harness/parity';
 import { loadReferenceFixture, nodeFixtureReader, type ReferenceImage } from '../harness/reference-fixtures';
 
@@ -81,13 +82,7 @@ describe('sparse gather–scatter head vs the dense-masked head', () => {
                 expect(actual.every((v, k) => v > 0 === expected[k]! > 0), tensor).toBe(true);
                 continue;
               }
-              let maxRef = 0;
-              let maxDiff = 0;
-              for (let k = 0; k < expected.length; k++) {
-                maxRef = Math.max(maxRef, Math.abs(expected[k]!));
-                maxDiff = Math.max(maxDiff, Math.abs(actual[k]! - expected[k]!));
-              }
-              const error = maxRef > 0 ? maxDiff / maxRef : maxDiff;
+              const error = relativeError(actual, expected);
               worst = Math.max(worst, error);
               compared++;
               expect(error, `${tensor} (crossover ${crossover})`).toBeLessThanOrEqual(1e-5);
