@@ -14,8 +14,8 @@ interface StagedProgram {
 export interface RunResult {
   /** Host copies of the requested outputs, in request order. */
   readonly outputs: Map<Value, ArrayBuffer>;
-  /** Host copies of every probe the nodes registered (empty unless asked for). */
-  readonly probes: Map<string, ArrayBuffer>;
+  /** Every scalar probe the nodes registered (empty unless asked for). */
+  readonly probes: Map<string, number>;
   readonly timings?: PassTimings;
 }
 
@@ -28,7 +28,7 @@ export interface RunResult {
 export class CompiledGraph {
   private readonly programs: StagedProgram[] = [];
   private readonly blocks: GPUBuffer[];
-  private readonly probes: { name: string; buffer: GPUBuffer; byteLength: number }[] = [];
+  private readonly probes: { name: string; buffer: GPUBuffer; type: 'u32' | 'f32' }[] = [];
 
   private constructor(
     private readonly runtime: GpuRuntime,
@@ -46,7 +46,7 @@ export class CompiledGraph {
       const ctx = {
         tensor: (v: Value) => compiled.tensor(v),
         scope,
-        probe: (name: string, buffer: GPUBuffer, byteLength: number) => compiled.probes.push({ name, buffer, byteLength }),
+        probe: (name: string, buffer: GPUBuffer, type: 'u32' | 'f32') => compiled.probes.push({ name, buffer, type }),
       };
       for (const node of graph.nodes) {
         for (const program of node.build(ctx)) compiled.programs.push({ stage: node.stage, program });
@@ -97,9 +97,9 @@ export class CompiledGraph {
       stagingSize += Math.ceil(this.graph.byteLength(v) / 4) * 4;
     }
     const probes = options.probes ? this.probes : [];
-    const probeOffsets = probes.map((p) => {
+    const probeOffsets = probes.map(() => {
       const at = stagingSize;
-      stagingSize += Math.ceil(p.byteLength / 4) * 4;
+      stagingSize += 4;
       return at;
     });
     const staging = device.createBuffer({
@@ -120,7 +120,7 @@ export class CompiledGraph {
         const t = this.tensor(v);
         encoder.copyBufferToBuffer(t.buffer, 0, staging, offsets[i]!, Math.ceil(this.graph.byteLength(v) / 4) * 4);
       });
-      probes.forEach((p, i) => encoder.copyBufferToBuffer(p.buffer, 0, staging, probeOffsets[i]!, Math.ceil(p.byteLength / 4) * 4));
+      probes.forEach((p, i) => encoder.copyBufferToBuffer(p.buffer, 0, staging, probeOffsets[i]!, 4));
       timer?.resolve(encoder);
       if (timer) timer.submit([encoder.finish()]);
       else device.queue.submit([encoder.finish()]);
@@ -131,7 +131,10 @@ export class CompiledGraph {
       const mapped = staging.getMappedRange();
       const result = new Map<Value, ArrayBuffer>();
       outputs.forEach((v, i) => result.set(v, mapped.slice(offsets[i]!, offsets[i]! + this.graph.byteLength(v))));
-      const probed = new Map(probes.map((p, i) => [p.name, mapped.slice(probeOffsets[i]!, probeOffsets[i]! + p.byteLength)]));
+      const view = new DataView(mapped);
+      const probed = new Map(
+        probes.map((p, i) => [p.name, p.type === 'u32' ? view.getUint32(probeOffsets[i]!, true) : view.getFloat32(probeOffsets[i]!, true)]),
+      );
       staging.unmap();
       return { outputs: result, probes: probed, timings };
     } finally {

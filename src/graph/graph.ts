@@ -23,8 +23,8 @@ export interface BuildContext {
   tensor(value: Value): Tensor;
   /** Owner of per-node buffers that live as long as the plan (uniforms, scratch). */
   readonly scope: BufferScope;
-  /** Registers a small node-owned buffer (e.g. an active-pixel count) to read back after runs. */
-  probe(name: string, buffer: GPUBuffer, byteLength: number): void;
+  /** Registers a node-owned scalar (e.g. an active-pixel count) to read back after runs. */
+  probe(name: string, buffer: GPUBuffer, type: 'u32' | 'f32'): void;
 }
 
 export interface GraphNode {

@@ -8,7 +8,11 @@ import { buildFpn } from './fpn';
 import { LayerBuilder, type WeightTable } from './layers';
 import { buildResNet } from './resnet';
 
-export const DEFAULT_EXECUTION: HeadExecution = { mode: 'sparse', crossover: DEFAULT_SPARSE_CROSSOVER };
+/**
+ * Sparse by default; levels under 32×32 pixels run their depth path dense-masked (on such maps
+ * the compaction and indirect-dispatch overhead outweighs the saving on every adapter measured).
+ */
+export const DEFAULT_EXECUTION: HeadExecution = { mode: 'sparse', crossover: DEFAULT_SPARSE_CROSSOVER, minSparsePixels: 1024 };
 
 export interface DetectorGraph {
   readonly graph: Graph;

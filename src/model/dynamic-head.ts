@@ -21,6 +21,11 @@ export interface HeadExecution {
   readonly mode: 'sparse' | 'dense-masked';
   /** Largest active fraction that still runs sparse (per router, per level, decided on the GPU). */
   readonly crossover: number;
+  /**
+   * Levels with fewer pixels run the depth path dense-masked under `sparse` too, decided at plan
+   * time: on tiny maps compaction and indirect dispatch cost more than the work they save.
+   */
+  readonly minSparsePixels?: number;
 }
 
 /**
@@ -64,16 +69,15 @@ export function buildRouter(layers: LayerBuilder, name: string, x: Value[], conf
       const target = s === 0 ? l + 1 : l - 1;
       if (target < 0 || target >= x.length) return;
       const level = LEVEL_NAMES[l];
-      if (dynamic && sparse) {
+      if (dynamic) {
+        // The fused exact scale path (depthwise → GroupNorm → × gate) serves both modes.
         const g = gate(`${q}.gate`, source, `${name}.scale${s}`, level);
         countGate(layers, g, `${name}.scale${s}.${level}`);
         incoming[target]!.push(scalePath(layers, q, source, g, { ...norm, name: `${name}.scale${s}.path.${level}` }));
         return;
       }
-      let d = layers.depthwise(`${q}.convs.0`, source, `${name}.scale${s}.dw.${level}`);
-      d = layers.groupNorm(`${q}.convs.1`, d, config.gnGroups, config.gnEps);
-      if (dynamic) d = layers.mulGate(d, gate(`${q}.gate`, source, `${name}.scale${s}`, level));
-      incoming[target]!.push(d);
+      const d = layers.depthwise(`${q}.convs.0`, source, `${name}.scale${s}.dw.${level}`);
+      incoming[target]!.push(layers.groupNorm(`${q}.convs.1`, d, config.gnGroups, config.gnEps));
     });
   }
 
@@ -98,7 +102,8 @@ export function buildRouter(layers: LayerBuilder, name: string, x: Value[], conf
       return out;
     }
     const g = gate(`${p}.depth_module.gate`, y, `${name}.depth`, level);
-    if (sparse) {
+    const [, height, width] = y.shape as [number, number, number, number];
+    if (sparse && height * width >= (execution.minSparsePixels ?? 0)) {
       const masks = gateMasks(layers, g, `${name}.depth.${level}`);
       taps?.set(`${name}.depth.mask_dilated.${level}`, masks.dilated).set(`${name}.depth.mask.${level}`, masks.mask);
       const onDilated = compact(layers, masks.dilated, `${name}.depth.dilated.${level}`);
@@ -111,6 +116,9 @@ export function buildRouter(layers: LayerBuilder, name: string, x: Value[], conf
     }
     const dilated = layers.maxPool(g, 1, `${name}.depth.mask_dilated.${level}`);
     taps?.set(`${name}.depth.mask_dilated.${level}`, dilated);
+    // Counted for densities and executed MACs, as the sparse path's compaction counts them.
+    countGate(layers, g, `${name}.depth.${level}`);
+    countGate(layers, dilated, `${name}.depth.dilated.${level}`);
     let h = layers.conv(`${b}.conv1`, y, { bias: false, name: `${name}.depth.h.${level}` });
     h = layers.groupNorm(`${b}.conv1.norm`, h, config.gnGroups, config.gnEps, { relu: true, mask: dilated });
     let o = layers.conv(`${b}.conv2`, h, { bias: false, name: `${name}.depth.o.${level}` });

@@ -32,8 +32,8 @@ export interface NetworkResult {
   /** Debug taps (NHWC, named as the reference's golden tensors), when asked for. */
   readonly taps: Map<string, { shape: readonly number[]; data: Float32Array }>;
   readonly timings?: PassTimings;
-  /** Active-pixel counts per gate (sparse execution of a dynamic head), keyed like GateCounts. */
-  readonly counts?: Map<string, number>;
+  /** Active-pixel counts per gate of a dynamic head, keyed like GateCounts. */
+  readonly counts?: ReadonlyMap<string, number>;
 }
 
 /** An RGBA8 image as `ImageData` holds it. */
@@ -72,7 +72,7 @@ export interface DetectionResult {
   /**
    * Fraction of active pixels per gate, keyed `<tower>.<i>.scale<s>.<level>` (scale paths, by
    * source level), `<tower>.<i>.depth.<level>` (depth gate) and `.depth.dilated.<level>`.
-   * Present for a dynamic head under sparse execution.
+   * Present for a dynamic head.
    */
   readonly gateDensities?: Record<string, number>;
   /** Mean depth-gate density per router (`<tower>.<i>`), weighted by pixels over levels. */
@@ -234,7 +234,7 @@ export class DetectorEngine {
     const head = detector.head;
     const tapEntries = [...detector.taps.entries()];
     const wanted: Value[] = [...head.clsLogits, ...head.bboxReg, ...head.centerness, ...tapEntries.map(([, v]) => v)];
-    const probes = this.config.head.kind === 'dynamic' && this.execution.mode === 'sparse';
+    const probes = this.config.head.kind === 'dynamic';
     const result = await compiled.run(wanted, { ...options, probes });
     const f32 = (v: Value) => new Float32Array(result.outputs.get(v)!);
     const levels = head.clsLogits.map((cls, l) => ({
@@ -245,7 +245,7 @@ export class DetectorEngine {
       centerness: f32(head.centerness[l]!),
     }));
     const taps = new Map(tapEntries.map(([name, v]) => [name, { shape: v.shape, data: f32(v) }]));
-    const counts = probes ? readCounts(result.probes) : undefined;
+    const counts = probes ? result.probes : undefined;
     return { levels, taps, timings: result.timings, counts };
   }
 
@@ -286,17 +286,7 @@ export class DetectorEngine {
   }
 }
 
-/** Probed counts: f32 sums (scale gates) and u32 compaction counts (depth masks). */
-function readCounts(probes: Map<string, ArrayBuffer>): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const [name, bytes] of probes) {
-    const isScale = /\.scale[01]\./.test(name);
-    counts.set(name, isScale ? new Float32Array(bytes)[0]! : new Uint32Array(bytes)[0]!);
-  }
-  return counts;
-}
-
-function gateDensities(counts: Map<string, number>, levelSizes: readonly (readonly [number, number])[]) {
+function gateDensities(counts: ReadonlyMap<string, number>, levelSizes: readonly (readonly [number, number])[]) {
   const gates: Record<string, number> = {};
   const routers: Record<string, [number, number]> = {};
   for (const [name, count] of counts) {

@@ -7,11 +7,11 @@ import {
   addProgram,
   axpbyInPlaceProgram,
   gateResidualReluInPlaceProgram,
-  mulGateProgram,
   reluProgram,
   scaleProgram,
 } from '../ops/elementwise';
-import { groupNormPrograms } from '../ops/group-norm';
+import { maskedGroupStatsPrograms } from '../ops/masked-group-stats';
+import { sparseEpiloguePrograms } from '../ops/sparse-conv';
 import { maxPool3x3OutputSize, maxPool3x3Program } from '../ops/max-pool';
 import { bilinearResizeProgram, nearestUp2AddProgram } from '../ops/resize';
 import { spatialGateProgram, type GateActivation } from '../ops/spatial-gate';
@@ -155,31 +155,37 @@ export class LayerBuilder {
   }
 
   /**
-   * GroupNorm in place, statistics over all pixels or only where `mask` > 0 (then inactive pixels
-   * are written as 0 — the official masked inference's scatter into zeros).
+   * GroupNorm (+ ReLU), statistics over all pixels or only where `mask` > 0 (then inactive pixels
+   * are written as 0 — the official masked inference's scatter into zeros). One image at a time.
    */
   groupNorm(prefix: string, input: Value, groups: number, eps: number, options: { relu?: boolean; mask?: Value } = {}): Value {
     const gamma = this.weight(`${prefix}.weight`);
     const beta = this.weight(`${prefix}.bias`);
     const mask = options.mask;
-    return this.node(
-      `${input.name}.gn`,
-      mask ? [input, mask] : [input],
-      input.shape,
-      (ctx, out) =>
-        groupNormPrograms(ctx.scope, ctx.tensor(input), gamma, beta, out, {
+    const [, h, w, c] = input.shape as [number, number, number, number];
+    // Statistics by the barrier-free masked-statistics kernel (one image), then one fused
+    // normalise/affine(/ReLU) pass that writes 0 outside the mask.
+    return this.node(`${input.name}.gn`, mask ? [input, mask] : [input], input.shape, (ctx, out) => {
+      const x = ctx.tensor(input);
+      const m = mask ? ctx.tensor(mask) : undefined;
+      const stats = maskedGroupStatsPrograms(ctx.scope, x, { groups, eps, pixels: m ? { mode: 'mask', mask: m } : { mode: 'all' } });
+      return [
+        ...stats.programs,
+        ...sparseEpiloguePrograms(ctx.scope, {
+          conv: x,
+          pixels: h * w,
+          channels: c,
           groups,
-          eps,
-          relu: options.relu,
-          pixels: mask ? { mode: 'mask', mask: ctx.tensor(mask) } : { mode: 'dense' },
-        }).programs,
-      0,
-    );
-  }
-
-  /** In place: x · gate (per pixel). */
-  mulGate(input: Value, gate: Value): Value {
-    return this.node(`${input.name}.gated`, [input, gate], input.shape, (ctx, out) => [mulGateProgram(ctx.scope, ctx.tensor(input), ctx.tensor(gate), out)], 0);
+          gamma,
+          beta,
+          statsDense: stats.stats,
+          select: 'dense',
+          mask: m,
+          epilogue: { kind: options.relu ? 'relu' : 'affine' },
+          out,
+        }),
+      ];
+    });
   }
 
   /** Bilinear (align_corners=True) resize of `source` into a new value or accumulated into `into`. */

@@ -36,7 +36,7 @@ export function gateMasks(layers: LayerBuilder, gate: Value, name: string): { ma
   return { mask, dilated };
 }
 
-/** Counts a gate's active pixels on the GPU (probe `<probe>`, f32) without compacting them. */
+/** Counts a map's positive pixels on the GPU (probe `<probe>`, f32) without compacting them. */
 export function countGate(layers: LayerBuilder, gate: Value, probe: string): void {
   const mask = layers.graph.value(`${probe}.mask`, gate.shape);
   layers.graph.add({
@@ -46,7 +46,7 @@ export function countGate(layers: LayerBuilder, gate: Value, probe: string): voi
     outputs: [mask],
     build: (ctx) => {
       const sum = sumPrograms(ctx.scope, ctx.tensor(mask));
-      ctx.probe(probe, sum.result.buffer, 4);
+      ctx.probe(probe, sum.result.buffer, 'f32');
       return [gateMaskProgram(ctx.scope, { gate: ctx.tensor(gate), mask: ctx.tensor(mask) }), ...sum.programs];
     },
   });
@@ -68,7 +68,7 @@ export function compact(layers: LayerBuilder, mask: Value, probe: string): Activ
     build: (ctx) => {
       const count: Tensor = { buffer: ctx.scope.storage(4, `${probe} count`), shape: [1] };
       handle.count = count;
-      ctx.probe(probe, count.buffer, 4);
+      ctx.probe(probe, count.buffer, 'u32');
       return compactPrograms(ctx.scope, ctx.tensor(mask), { rows: ctx.tensor(handle.rows), count, map: ctx.tensor(handle.map) }).programs;
     },
   });

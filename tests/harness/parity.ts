@@ -2,6 +2,7 @@ import { decodeImage } from '../../src/cli/image';
 import type { GpuRuntime } from '../../src/gpu/runtime';
 import type { Detection } from '../../src/model/detection';
 import { DetectorEngine, LEVEL_NAMES, type NetworkResult } from '../../src/model/engine';
+import type { HeadExecution } from '../../src/model/dynamic-head';
 import type { HeadKind } from '../../src/weights/config';
 import { convertCheckpoint } from '../../src/weights/convert';
 import { relativeError } from './assert';
@@ -172,9 +173,10 @@ export async function runFixtureParity(
   fixture: ReferenceFixture,
   read: FixtureFileReader,
   headKind: HeadKind,
-  images = fixture.images,
+  execution?: HeadExecution,
 ): Promise<ParityReport[]> {
-  const engine = await DetectorEngine.load(runtime, await fixtureWeights(fixture, read, headKind));
+  const images = fixture.images;
+  const engine = await DetectorEngine.load(runtime, await fixtureWeights(fixture, read, headKind), { execution });
   try {
     const reports: ParityReport[] = [];
     for (const image of images) reports.push(await checkParity(engine, image, read));

@@ -97,29 +97,32 @@ describe('sparse gather–scatter head vs the dense-masked head', () => {
     }
   });
 
-  it('narrow-d8 end to end: probed counts match the masks and give the reference MAC numbers', async () => {
+  it('narrow-d8 end to end, sparse and dense-masked: probed counts match the masks and give the reference MAC numbers', async () => {
     const fixture = await loadReferenceFixture('narrow-d8', read);
-    const engine = await DetectorEngine.load(runtime, await fixtureWeights(fixture, read, 'dynamic'));
+    for (const execution of [{ mode: 'sparse', crossover: 0.9, minSparsePixels: 0 }, { mode: 'dense-masked', crossover: 0 }] as const) {
+    const engine = await DetectorEngine.load(runtime, await fixtureWeights(fixture, read, 'dynamic'), { execution });
     try {
       for (const image of fixture.images) {
         const [h, w] = image.info.padded_size;
         const result = await engine.runNetwork(image.nhwc('input').data as Float32Array, h, w, { taps: true });
         const counts = result.counts!;
         let checked = 0;
-        for (const [name, mask] of result.taps) {
-          const m = /^(.*)\.depth\.mask\.(p\d)$/.exec(name);
+        for (const [name, map] of result.taps) {
+          const m = /^(.*)\.depth\.(gate|mask_dilated)\.(p\d)$/.exec(name);
           if (!m) continue;
-          expect(counts.get(`${m[1]}.depth.${m[2]}`), name).toBe(mask.data.reduce((n, v) => n + (v > 0 ? 1 : 0), 0));
+          const key = m[2] === 'gate' ? `${m[1]}.depth.${m[3]}` : `${m[1]}.depth.dilated.${m[3]}`;
+          expect(counts.get(key), name).toBe(map.data.reduce((n, v) => n + (v > 0 ? 1 : 0), 0));
           checked++;
         }
-        expect(checked).toBe(2 * 8 * 5);
+        expect(checked).toBe(2 * 2 * 8 * 5);
         const macs = headMacs(engine.config, result.levels.map((l) => [l.height, l.width] as const), counts);
         const reference = (image.info.macs as { head: { executed: number; dense_fixed: number; dense_dynamic: number } }).head;
         expect(macs).toEqual({ denseFixed: reference.dense_fixed, denseDynamic: reference.dense_dynamic, executed: reference.executed });
-        console.log(`narrow-d8/${image.id}: executed ${macs.executed} of ${macs.denseFixed} dense-fixed head MACs (${((100 * macs.executed) / macs.denseFixed).toFixed(1)} %)`);
+        console.log(`narrow-d8/${image.id} (${execution.mode}): executed ${macs.executed} of ${macs.denseFixed} dense-fixed head MACs (${((100 * macs.executed) / macs.denseFixed).toFixed(1)} %)`);
       }
     } finally {
       engine.dispose();
+    }
     }
   });
 });
