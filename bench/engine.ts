@@ -12,6 +12,7 @@ import { readImageFile } from '../src/cli/image';
 import { createNodeRuntime } from '../src/gpu/node-gpu';
 import type { HeadExecution } from '../src/model/dynamic-head';
 import { DetectorEngine } from '../src/model/engine';
+import { DEFAULT_EXECUTION } from '../src/model/detector-graph';
 import { DEFAULT_SPARSE_CROSSOVER } from '../src/ops/sparse-crossover';
 import { planPreprocess } from '../src/ops/preprocess';
 
@@ -37,7 +38,8 @@ export async function main(args: string[]): Promise<number> {
   const runtime = await createNodeRuntime();
   console.log(`adapter: ${runtime.capabilities.adapterInfo.description || runtime.capabilities.adapterInfo.vendor}; timestamp-query ${runtime.capabilities.timestampQuery}`);
   const configs: { label: string; file: string; execution: HeadExecution }[] = [
-    { label: 'dynamic, sparse', file: weightsPath, execution: { mode: 'sparse', crossover: DEFAULT_SPARSE_CROSSOVER } },
+    { label: 'dynamic, default (sparse from 32×32 up)', file: weightsPath, execution: DEFAULT_EXECUTION },
+    { label: 'dynamic, sparse at every level', file: weightsPath, execution: { mode: 'sparse', crossover: DEFAULT_SPARSE_CROSSOVER, minSparsePixels: 0 } },
     { label: 'dynamic, dense-masked', file: weightsPath, execution: { mode: 'dense-masked', crossover: 0 } },
   ];
   if (values.fixed) configs.push({ label: 'fixed (static head)', file: values.fixed, execution: { mode: 'dense-masked', crossover: 0 } });
