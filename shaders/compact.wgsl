@@ -10,6 +10,10 @@
 //   scatter      : workgroup b rescans its block's mask and writes each active pixel p to
 //                  rows[offset] (offset = block prefix + rank inside the block), and index_map[p]
 //                  (0xffffffff where inactive) when MAP.
+//   single       : small masks (≤ SINGLE_BLOCKS blocks, see compact.ts) in ONE dispatch: one
+//                  workgroup walks the blocks in order, scanning each and carrying the running
+//                  offset, writes rows / index_map like scatter and the total to count[0]. A
+//                  dispatch costs more than this serial walk for the head's map sizes.
 // Everything is integer arithmetic in a fixed order, so results never depend on scheduling.
 // Layout: mask f32 [pixels]; sums u32, every level packed one after another (offsets in params);
 // rows u32 [pixels]; count u32 [1]; index_map u32 [pixels].
@@ -124,4 +128,28 @@ fn scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
       index_map[p] = NONE;
     }
   }
+}
+
+@compute @workgroup_size(256)
+fn single(@builtin(local_invocation_index) lid: u32) {
+  var offset = 0u;
+  for (var block = 0u; block * BLOCK < params.entries; block++) {
+    let base = block * BLOCK + lid * 4u;
+    let f = vec4<u32>(flag(base), flag(base + 1u), flag(base + 2u), flag(base + 3u));
+    let scan = workgroup_scan(lid, f.x + f.y + f.z + f.w);
+    var next = offset + scan.x;
+    for (var j = 0u; j < 4u; j++) {
+      let p = base + j;
+      if (p >= params.entries) { break; }
+      if (f[j] == 1u) {
+        rows[next] = p;
+        if (MAP) { index_map[p] = next; }
+        next += 1u;
+      } else if (MAP) {
+        index_map[p] = NONE;
+      }
+    }
+    offset += scan.y;
+  }
+  if (lid == 0u) { count[0] = offset; }
 }

@@ -12,6 +12,11 @@ import { requireRank } from './validate';
 
 /** Elements one compaction workgroup covers (256 threads × 4). */
 export const COMPACT_BLOCK = 1024;
+/**
+ * Masks of at most this many blocks (32 768 pixels: every FPN level of an 800×1333 input) are
+ * compacted by one workgroup in one dispatch; larger ones by the multi-dispatch block scan.
+ */
+export const COMPACT_SINGLE_BLOCKS = 32;
 /** index_map value of an inactive pixel. */
 export const INACTIVE_INDEX = 0xffffffff;
 
@@ -34,6 +39,8 @@ export interface CompactOptions {
   readonly rows?: Tensor;
   readonly count?: Tensor;
   readonly map?: Tensor;
+  /** Use the multi-dispatch block scan even for a small mask (tests, benchmarks). */
+  readonly multiBlock?: boolean;
 }
 
 /** Sizes of the block-sum levels for `pixels` elements: level 0 has one entry per block, etc. */
@@ -45,8 +52,9 @@ export function compactLevels(pixels: number): number[] {
 
 /**
  * Programs that compact `mask` ([N, H, W, 1] or any shape; active where > 0) into an ActiveSet,
- * in dispatch order: 3 programs up to 1 048 576 pixels, 5 up to 2^30. Run them in one pass or
- * in consecutive passes of the same encoder, before any consumer of the set.
+ * in dispatch order: 1 program up to COMPACT_SINGLE_BLOCKS · 1024 pixels, 3 up to 1 048 576,
+ * 5 up to 2^30 (`multiBlock` forces the block scan at any size). Run them in one pass or in
+ * consecutive passes of the same encoder, before any consumer of the set.
  */
 export function compactPrograms(
   scope: BufferScope,
@@ -71,6 +79,25 @@ export function compactPrograms(
   const distinct = new Set([rows.buffer, count.buffer, map?.buffer].filter((b) => b !== undefined));
   if (distinct.size !== (map ? 3 : 2)) throw new InvalidArgumentError('rows', 'rows, count and map need distinct buffers');
 
+  const unusedMap = map ? map.buffer : scope.storage(16, 'compact: no map');
+  if (!options.multiBlock && pixels <= COMPACT_SINGLE_BLOCKS * COMPACT_BLOCK) {
+    const single: KernelProgram = {
+      label: 'compact single',
+      shader: 'compact',
+      entryPoint: 'single',
+      constants: { MAP: map ? 1 : 0 },
+      bindings: [
+        scope.uniform(new UniformWriter().u32(pixels, 0, 0, 0).bytes(), 'compact single params'),
+        mask.buffer,
+        undefined,
+        count.buffer,
+        rows.buffer,
+        unusedMap,
+      ],
+      dispatch: [1, 1, 1],
+    };
+    return { programs: [single], active: { mask, rows, count, indexMap: map } };
+  }
   const levels = compactLevels(pixels);
   const offsets: number[] = [];
   let total = 0;
@@ -79,7 +106,6 @@ export function compactPrograms(
     total += size;
   }
   const sums = scope.storage(total * 4, 'compact block sums');
-  const unusedMap = map ? map.buffer : scope.storage(16, 'compact: no map');
   const program = (
     entryPoint: string,
     label: string,

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../../src/errors';
 import type { GpuRuntime } from '../../src/gpu/runtime';
-import { compactLevels, compactPrograms, INACTIVE_INDEX } from '../../src/ops/compact';
+import { COMPACT_BLOCK, COMPACT_SINGLE_BLOCKS, compactLevels, compactPrograms, INACTIVE_INDEX } from '../../src/ops/compact';
 import { dispatchArgsProgram, sparseLimitFor } from '../../src/ops/dispatch-args';
 import { gateMaskProgram } from '../../src/ops/mask';
 import type { Tensor } from '../../src/ops/tensor';
@@ -16,11 +16,21 @@ function expectEqual(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
   }
 }
 
-/** Compacts `mask` on the GPU and checks rows, count and map against the definition. */
+/**
+ * Compacts `mask` on the GPU and checks rows, count and map against the definition, with the
+ * path compactPrograms picks for its size and (when that is the one-dispatch path) the block scan.
+ */
 async function checkCompaction(rt: GpuRuntime, mask: Float32Array, what: string): Promise<void> {
+  await checkCompactionWith(rt, mask, what, false);
+  if (mask.length <= COMPACT_SINGLE_BLOCKS * COMPACT_BLOCK) await checkCompactionWith(rt, mask, `${what} (block scan)`, true);
+}
+
+async function checkCompactionWith(rt: GpuRuntime, mask: Float32Array, what: string, multiBlock: boolean): Promise<void> {
   await withScope(rt, what, async (scope) => {
     const tensor = uploadTensor(scope, mask, [mask.length]);
-    const { programs, active } = compactPrograms(scope, tensor);
+    const { programs, active } = compactPrograms(scope, tensor, { multiBlock });
+    const single = !multiBlock && mask.length <= COMPACT_SINGLE_BLOCKS * COMPACT_BLOCK;
+    assert(programs.length === (single ? 1 : 3) || mask.length > 1 << 20, `${what}: ${programs.length} programs`);
     await rt.run([programs]);
     const expected: number[] = [];
     mask.forEach((v, i) => v > 0 && expected.push(i));
@@ -73,6 +83,11 @@ export default defineKernelSuite('compact', [
       await checkCompaction(rt, last, 'last of 2049');
       await checkCompaction(rt, randomGate(13, 21, 0.3, 7), 'random 13×21');
       await checkCompaction(rt, clusteredGate(100, 168, 0.3, 8), 'clustered 100×168 (P3)');
+      // The one-dispatch limit (32 blocks) and one pixel past it (block scan).
+      await checkCompaction(rt, randomGate(128, 256, 0.5, 9), 'random 128×256 (the one-dispatch limit)');
+      const past = randomGate(1, COMPACT_SINGLE_BLOCKS * COMPACT_BLOCK + 1, 0.2, 10);
+      past[past.length - 1] = 1;
+      await checkCompaction(rt, past, 'one past the one-dispatch limit');
     },
   },
   {
