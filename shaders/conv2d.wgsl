@@ -17,12 +17,13 @@
 // In the INDEXED modes a whole tile past count[0] returns at once, so an over-sized dispatch is
 // cheap and an indirect dispatch sized from count[0] is exact.
 //
-// Tiling: a workgroup of 16×16 threads computes a 64×64 tile of the output, 4×4 per thread, with
-// K walked in slices of 16 staged in workgroup memory as vec4 (A k-major, 4 rows per vec4; B
-// 4 columns per vec4), so the inner step is two vec4 loads for 16 FMAs. VEC4_A (Cin % 4 == 0)
+// Tiling: a workgroup of 16×(TILE_M / 4) threads computes a TILE_M×64 tile of the output (TILE_M
+// = 64, or 32 for the sparse path so that a partly filled last tile wastes at most 31 rows),
+// 4×4 per thread, with K walked in slices of 16 staged in workgroup memory as vec4 (A k-major,
+// 4 rows per vec4; B 4 columns per vec4), so the inner step is two vec4 loads for 16 FMAs. VEC4_A (Cin % 4 == 0)
 // loads 4 channels of one pixel at once, VEC4_B (Cout % 4 == 0) 4 output channels at once; the
 // scalar paths handle any channel count (the stem has Cin = 3).
-// Dispatch: (ceil(Cout / 64), ceil(M / 64), 1), or indirect with the same layout.
+// Dispatch: (ceil(Cout / 64), ceil(M / TILE_M), 1), or indirect with the same layout.
 
 override MODE: u32 = 0u;
 override VEC4_A: bool = false;
@@ -32,6 +33,8 @@ override POINTWISE: bool = false;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
 override RELU: bool = false;
+// Output rows per workgroup: 64 or 32 (a multiple of 16 that divides 64).
+override TILE_M: u32 = 64u;
 
 struct Params {
   batch: u32,
@@ -49,8 +52,11 @@ struct Params {
   m: u32,       // DENSE: N·OH·OW; INDEXED: ignored (count[0] rules)
 };
 
-const TILE = 64u;
+const TILE_N = 64u;
 const TILE_K = 16u;
+// Threads per workgroup and vec4 row quads per A-tile k row (derived; never set by the host).
+override THREADS: u32 = TILE_M * 4u;
+override ROW_QUADS: u32 = TILE_M / 4u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -61,8 +67,8 @@ const TILE_K = 16u;
 @group(0) @binding(6) var<storage, read> count: array<u32>;
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
 
-var<workgroup> tile_a: array<vec4<f32>, 256>; // [TILE_K][TILE / 4]: rows 4q..4q+3 at one k
-var<workgroup> tile_b: array<vec4<f32>, 256>; // [TILE_K][TILE / 4]: columns 4q..4q+3 at one k
+var<workgroup> tile_a: array<vec4<f32>, TILE_K * ROW_QUADS>; // [TILE_K][TILE_M / 4]: rows 4q..4q+3 at one k
+var<workgroup> tile_b: array<vec4<f32>, 256>;                  // [TILE_K][TILE_N / 4]: columns 4q..4q+3 at one k
 var<workgroup> active_rows: u32;
 
 fn x_at(i: u32) -> f32 { return x[i >> 2u][i & 3u]; }
@@ -106,11 +112,11 @@ fn gather_offset(p: Patch, ky: u32, kx: u32, ci: u32) -> i32 {
   return i32(p.base + (u32(iy) * params.in_w + u32(ix)) * params.cin + ci);
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(16, TILE_M / 4u)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let tid = lid.y * 16u + lid.x;
-  let row0 = wid.y * TILE;
-  let col0 = wid.x * TILE;
+  let row0 = wid.y * TILE_M;
+  let col0 = wid.x * TILE_N;
 
   var m = params.m;
   if (MODE != 0u) {
@@ -119,16 +125,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     if (row0 >= m) { return; }
   }
 
-  // Loader roles. VEC4_A: one row per thread, 4 consecutive k. Scalar: 4 rows (16 apart), one k.
+  // Loader roles. VEC4_A: one row per thread, 4 consecutive k. Scalar: 4 rows (TILE_M / 4
+  // apart), one k.
   let a_row = select(tid / TILE_K, tid >> 2u, VEC4_A);
   let a_k = select(tid % TILE_K, (tid & 3u) * 4u, VEC4_A);
   var patches: array<Patch, 4>;
   let patch_count = select(4u, 1u, VEC4_A);
   for (var i = 0u; i < patch_count; i++) {
-    patches[i] = patch_of(row0 + a_row + i * 16u, m);
+    patches[i] = patch_of(row0 + a_row + i * ROW_QUADS, m);
   }
 
   var acc: array<vec4<f32>, 4>;
+  let has_rows = row0 + lid.y * 4u < m;
   for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
     // ---- A tile: im2col gather --------------------------------------------------------------
     let gk = k0 + a_k;
@@ -147,30 +155,32 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let off = gather_offset(patches[0], ky, kx, ci);
       if (patches[0].valid && gk < params.k && off >= 0) { v = x[u32(off) >> 2u]; }
       for (var j = 0u; j < 4u; j++) {
-        tile_a[(a_k + j) * 16u + (a_row >> 2u)][a_row & 3u] = v[j];
+        tile_a[(a_k + j) * ROW_QUADS + (a_row >> 2u)][a_row & 3u] = v[j];
       }
     } else {
       for (var i = 0u; i < 4u; i++) {
         var v = 0.0;
         let off = gather_offset(patches[i], ky, kx, ci);
         if (patches[i].valid && gk < params.k && off >= 0) { v = x_at(u32(off)); }
-        let r = a_row + i * 16u;
-        tile_a[a_k * 16u + (r >> 2u)][r & 3u] = v;
+        let r = a_row + i * ROW_QUADS;
+        tile_a[a_k * ROW_QUADS + (r >> 2u)][r & 3u] = v;
       }
     }
-    // ---- B tile: weights --------------------------------------------------------------------
+    // ---- B tile: weights (256 vec4 or 1024 scalars, THREADS at a time) -----------------------
     if (VEC4_B) {
-      let kb = tid >> 4u;
-      let q = tid & 15u;
-      let gkb = k0 + kb;
-      let gn = col0 + q * 4u;
-      var v = vec4<f32>(0.0);
-      if (gkb < params.k && gn < params.cout) { v = w[(gkb * params.cout + gn) >> 2u]; }
-      tile_b[kb * 16u + q] = v;
+      for (var e = tid; e < 256u; e += THREADS) {
+        let kb = e >> 4u;
+        let q = e & 15u;
+        let gkb = k0 + kb;
+        let gn = col0 + q * 4u;
+        var v = vec4<f32>(0.0);
+        if (gkb < params.k && gn < params.cout) { v = w[(gkb * params.cout + gn) >> 2u]; }
+        tile_b[kb * 16u + q] = v;
+      }
     } else {
-      for (var i = 0u; i < 4u; i++) {
-        let kb = (tid >> 6u) + i * 4u;
-        let nb = tid & 63u;
+      for (var e = tid; e < 1024u; e += THREADS) {
+        let kb = e >> 6u;
+        let nb = e & 63u;
         let gkb = k0 + kb;
         let gn = col0 + nb;
         var v = 0.0;
@@ -180,13 +190,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     workgroupBarrier();
     // ---- 4×4 register block --------------------------------------------------------------
-    for (var kk = 0u; kk < TILE_K; kk++) {
-      let a = tile_a[kk * 16u + lid.y];
-      let b = tile_b[kk * 16u + lid.x];
-      acc[0] = fma(vec4<f32>(a.x), b, acc[0]);
-      acc[1] = fma(vec4<f32>(a.y), b, acc[1]);
-      acc[2] = fma(vec4<f32>(a.z), b, acc[2]);
-      acc[3] = fma(vec4<f32>(a.w), b, acc[3]);
+    // Threads whose 4 rows all lie past m skip the FMAs (no barrier inside): the last tile of
+    // an indexed (sparse) dispatch then costs about its active rows, not a full TILE_M.
+    if (has_rows) {
+      for (var kk = 0u; kk < TILE_K; kk++) {
+        let a = tile_a[kk * ROW_QUADS + lid.y];
+        let b = tile_b[kk * 16u + lid.x];
+        acc[0] = fma(vec4<f32>(a.x), b, acc[0]);
+        acc[1] = fma(vec4<f32>(a.y), b, acc[1]);
+        acc[2] = fma(vec4<f32>(a.z), b, acc[2]);
+        acc[3] = fma(vec4<f32>(a.w), b, acc[3]);
+      }
     }
     workgroupBarrier();
   }

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors';
 import type { BufferScope } from '../gpu/buffers';
 import { UniformWriter, workgroups1D, type KernelProgram } from '../gpu/kernel';
 import type { ActiveSet } from './compact';
-import { CONV2D_TILE_COLS, CONV2D_TILE_ROWS, conv2dGeometry, conv2dProgram } from './conv2d';
+import { CONV2D_INDEXED_TILE_ROWS, CONV2D_TILE_COLS, CONV2D_TILE_ROWS, conv2dGeometry, conv2dProgram } from './conv2d';
 import { dispatchArgsProgram, sparseLimitFor, type DispatchArgs, type DispatchSpec } from './dispatch-args';
 import { maskedGroupStatsPrograms } from './masked-group-stats';
 import type { Tensor } from './tensor';
@@ -160,7 +160,7 @@ export function sparseConvBlockPrograms(scope: BufferScope, args: SparseConvBloc
     throw new InvalidArgumentError('groups', `${args.groups} groups do not divide ${cout} channels`);
   }
   if (args.out.buffer === args.input.buffer) throw new InvalidArgumentError('out', 'cannot be the input buffer');
-  if (Math.ceil(pixels / CONV2D_TILE_ROWS) > 65535) {
+  if (Math.ceil(pixels / Math.min(CONV2D_TILE_ROWS, CONV2D_INDEXED_TILE_ROWS)) > 65535) {
     throw new InvalidArgumentError('input', `${pixels} pixels need more than 65535 conv row tiles`);
   }
   const strategy = args.strategy;
@@ -207,7 +207,7 @@ export function sparseConvBlockPrograms(scope: BufferScope, args: SparseConvBloc
     // Entry order: 0 sparse conv, 1 sparse partial stats, 2 sparse finalize, then (auto only)
     // 3 dense conv, 4 dense partial stats, 5 dense finalize.
     const specs: DispatchSpec[] = [
-      { kind: 'rows-y', x: Math.ceil(cout / CONV2D_TILE_COLS), rowsPerWorkgroup: CONV2D_TILE_ROWS, when: 'sparse' },
+      { kind: 'rows-y', x: Math.ceil(cout / CONV2D_TILE_COLS), rowsPerWorkgroup: CONV2D_INDEXED_TILE_ROWS, when: 'sparse' },
       { kind: 'rows-y', x: st.groupTiles, rowsPerWorkgroup: st.chunkRows, when: 'sparse' },
       fixed(st.programs[1], 'sparse'),
     ];

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../../src/errors';
 import type { GpuRuntime } from '../../src/gpu/runtime';
-import { conv2dDispatchSize, conv2dProgram, packConvWeights, type ConvRows } from '../../src/ops/conv2d';
+import { conv2dDispatchSize, conv2dProgram, conv2dTileRows, packConvWeights, type Conv2dTileRows, type ConvRows } from '../../src/ops/conv2d';
 import type { Tensor } from '../../src/ops/tensor';
 import { conv2dIndexedRef, conv2dRef, type ConvRefShape } from '../../src/reference/conv2d';
 import { assert, assertClose, assertRejects } from '../harness/assert';
@@ -17,11 +17,14 @@ interface DenseCase {
   bias?: boolean;
   residual?: boolean;
   relu?: boolean;
+  /** Workgroup tile height other than the default. */
+  tileRows?: Conv2dTileRows;
 }
 
 function describe(c: DenseCase): string {
   const extras = [c.bias && 'bias', c.residual && 'residual', c.relu && 'ReLU'].filter(Boolean).join(' + ');
-  return `${c.k}×${c.k}/${c.stride} pad ${String(c.pad)}: ${c.input.join('×')} → Cout ${c.cout}${extras ? ` (${extras})` : ''}`;
+  const tile = c.tileRows ? `, ${c.tileRows}-row tiles` : '';
+  return `${c.k}×${c.k}/${c.stride} pad ${String(c.pad)}: ${c.input.join('×')} → Cout ${c.cout}${extras ? ` (${extras})` : ''}${tile}`;
 }
 
 function outDims(c: DenseCase): [number, number, number, number] {
@@ -54,6 +57,7 @@ function denseCase(c: DenseCase, seed: number): KernelCase {
             stride: c.stride,
             padding: c.pad,
             out,
+            tileRows: c.tileRows,
           }),
         ]);
         const [padY, padX] = typeof c.pad === 'number' ? [c.pad, c.pad] : c.pad;
@@ -84,12 +88,14 @@ interface IndexedCase {
   indirect: boolean;
   cin: number;
   cout: number;
+  tileRows?: Conv2dTileRows;
 }
 
 function indexedCase(c: IndexedCase, seed: number): KernelCase {
   const input = [2, 13, 11, c.cin] as [number, number, number, number];
   const name = `indexed ${c.placement} 3×3/1 ${input.join('×')} → ${c.cout}: ${c.count} of ${c.maxRows} rows` +
-    ` active, ${c.indirect ? 'indirect dispatch from a GPU buffer' : 'dispatch sized for maxRows'}, bias + residual + ReLU`;
+    ` active, ${c.indirect ? 'indirect dispatch from a GPU buffer' : 'dispatch sized for maxRows'}, bias + residual + ReLU` +
+    (c.tileRows ? `, ${c.tileRows}-row tiles` : '');
   return {
     name,
     run: (rt) =>
@@ -112,7 +118,8 @@ function indexedCase(c: IndexedCase, seed: number): KernelCase {
         if (c.indirect) {
           // Second triple of the buffer, so the offset is exercised too.
           const buffer = scope.indirect(2);
-          rt.write(buffer, new Uint32Array([9, 9, 9, ...conv2dDispatchSize(c.count, c.cout)]));
+          const tile = c.tileRows ?? conv2dTileRows({ mode: 'indexed', rows: countTensor, count: countTensor, placement: c.placement });
+          rt.write(buffer, new Uint32Array([9, 9, 9, ...conv2dDispatchSize(c.count, c.cout, tile)]));
           indirect = { buffer, offset: 12 };
         }
         const mapping: ConvRows = {
@@ -132,6 +139,7 @@ function indexedCase(c: IndexedCase, seed: number): KernelCase {
             padding: 1,
             rows: mapping,
             out,
+            tileRows: c.tileRows,
           }),
         ]);
         const expected = conv2dIndexedRef(x, wt, refShape, rows, c.count, c.placement, initial, {
@@ -217,10 +225,14 @@ export default defineKernelSuite('conv2d', [
   denseCase({ input: [2, 10, 7, 5], cout: 3, k: 3, stride: 1, pad: [2, 0] }, 600),
   denseCase({ input: [1, 9, 11, 256], cout: 256, k: 3, stride: 1, pad: 1, bias: true }, 700),
   denseCase({ input: [1, 1, 1, 1], cout: 1, k: 1, stride: 1, pad: 0 }, 800),
+  denseCase({ input: [1, 37, 53, 19], cout: 70, k: 3, stride: 1, pad: 1, bias: true, relu: true, tileRows: 32 }, 850),
+  denseCase({ input: [1, 11, 9, 64], cout: 64, k: 3, stride: 1, pad: 1, residual: true, tileRows: 32 }, 870),
   indexedCase({ placement: 'scatter', maxRows: 150, count: 137, indirect: false, cin: 16, cout: 24 }, 900),
   indexedCase({ placement: 'compact', maxRows: 200, count: 130, indirect: false, cin: 5, cout: 7 }, 1000),
   indexedCase({ placement: 'scatter', maxRows: 286, count: 201, indirect: true, cin: 8, cout: 13 }, 1100),
   indexedCase({ placement: 'compact', maxRows: 97, count: 70, indirect: true, cin: 64, cout: 64 }, 1200),
   indexedCase({ placement: 'compact', maxRows: 20, count: 0, indirect: false, cin: 4, cout: 4 }, 1300),
+  indexedCase({ placement: 'scatter', maxRows: 286, count: 171, indirect: true, cin: 12, cout: 20, tileRows: 64 }, 1400),
+  indexedCase({ placement: 'compact', maxRows: 286, count: 33, indirect: true, cin: 3, cout: 64, tileRows: 64 }, 1500),
   { name: 'invalid arguments are rejected before dispatch, naming the parameter', run: rejectsInvalid },
 ]);
