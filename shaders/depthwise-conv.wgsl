@@ -2,22 +2,26 @@
 //   out[n,y,x,c] = bias[c] + Σ_{ky,kx} in[n, y+ky-1, x+kx-1, c] · w[ky*3+kx, c]
 // Layout: in/out NHWC f32; weights [9, C] (tap-major, so a tap's C weights are contiguous); bias [C].
 //
-// Rows: a workgroup is 64 channel lanes × 4 rows; a "row" is one output pixel, and each lane loops
-// over the pixel's channels (or vec4 channel quads) with stride 64. Which pixel a row computes:
+// Rows: a workgroup is LANES channel lanes × (256 / LANES) rows; a "row" is one output pixel, and
+// each lane loops over the pixel's channels (or vec4 channel quads) with stride LANES. LANES (16,
+// 32 or 64) follows the channel count so that narrow maps (C = 64 is 16 quads) keep every lane
+// busy instead of three quarters of them idle. Which pixel a row computes:
 //   INDEXED = false : row r is pixel r of the N·H·W image (dense).
 //   INDEXED = true  : row r is pixel rows[r], for r < min(count[0], params.rows); the count lives
-//                     on the GPU so a dispatch can be indirect (ceil(count / 4) workgroups).
+//                     on the GPU so a dispatch can be indirect (ceil(count / rows per group)
+//                     workgroups).
 //                     COMPACT_OUTPUT writes row r to out[r, :] ([count, C]) instead of scattering
 //                     to the pixel's place in the NHWC output (whose other pixels stay untouched).
 // Entry points: `main` (scalar channels, any C) and `main_vec4` (params.channels = C / 4).
-// Dispatch: ceil(rows / 4) workgroups of (64, 4), folded over x and y when above 65535; or indirect
+// Dispatch: ceil(rows / (256 / LANES)) workgroups of (LANES, 256 / LANES), folded over x and y when
+// above 65535; or indirect
 // (the row index is wid.x + wid.y · num_workgroups.x, so indirect arguments may fold too).
 
 override INDEXED: bool = false;
 override COMPACT_OUTPUT: bool = false;
 
-const LANES: u32 = 64u;
-const ROWS_PER_GROUP: u32 = 4u;
+override LANES: u32 = 64u;
+override ROWS_PER_GROUP: u32 = 256u / LANES;
 
 struct Params {
   height: u32,
@@ -70,7 +74,7 @@ fn tap(pixel: u32, dy: i32, dx: i32) -> i32 {
   return i32(pixel) + dy * i32(w) + dx;
 }
 
-@compute @workgroup_size(64, 4)
+@compute @workgroup_size(LANES, ROWS_PER_GROUP)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
   let row = resolve_row(wid, nwg, lid.y);
@@ -88,7 +92,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
 }
 
-@compute @workgroup_size(64, 4)
+@compute @workgroup_size(LANES, ROWS_PER_GROUP)
 fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
              @builtin(num_workgroups) nwg: vec3<u32>) {
   let row = resolve_row(wid, nwg, lid.y);

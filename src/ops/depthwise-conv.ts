@@ -9,8 +9,22 @@ import { requireInteger, requireRank, requireShape } from './validate';
  * NHWC tensors — densely, or at a GPU-side list of pixels (the dynamic head's active pixels).
  */
 
+/** Threads per workgroup of the depthwise kernel: channel lanes × output pixels (rows). */
+const DEPTHWISE_THREADS = 256;
+
+/**
+ * Channel lanes per workgroup for `channels`: 16, 32 or 64, the smallest that covers the
+ * channels (vec4 quads when C % 4 == 0), so no lane idles on narrow maps.
+ */
+export function depthwiseLanes(channels: number): number {
+  const units = channels % 4 === 0 ? channels / 4 : channels;
+  return units <= 16 ? 16 : units <= 32 ? 32 : 64;
+}
+
 /** Output pixels computed per workgroup; an indirect dispatch needs ceil(count / this) groups. */
-export const DEPTHWISE_ROWS_PER_WORKGROUP = 4;
+export function depthwiseRowsPerWorkgroup(channels: number): number {
+  return DEPTHWISE_THREADS / depthwiseLanes(channels);
+}
 
 /**
  * Computes only the pixels listed in a GPU buffer instead of the whole image. Same fields as the
@@ -27,8 +41,9 @@ export interface DepthwiseRows {
    */
   readonly placement: 'scatter' | 'compact';
   /**
-   * Indirect dispatch arguments (3 × u32 at `offset` bytes): [ceil(count / 4), 1, 1], or folded as
-   * [x, y, 1] with x·y ≥ ceil(count / 4) when that exceeds 65535. Without it the dispatch covers maxRows.
+   * Indirect dispatch arguments (3 × u32 at `offset` bytes): [ceil(count / R), 1, 1] with R =
+   * depthwiseRowsPerWorkgroup(C), or folded as [x, y, 1] with x·y ≥ ceil(count / R) when that
+   * exceeds 65535. Without it the dispatch covers maxRows.
    */
   readonly indirect?: { readonly buffer: GPUBuffer; readonly offset: number };
 }
@@ -93,10 +108,10 @@ export function depthwiseConv3x3Program(
     label: rows ? 'depthwise3x3 (rows)' : 'depthwise3x3',
     shader: 'depthwise-conv',
     entryPoint: vec4 ? 'main_vec4' : 'main',
-    constants: { INDEXED: rows ? 1 : 0, COMPACT_OUTPUT: rows?.placement === 'compact' ? 1 : 0 },
+    constants: { INDEXED: rows ? 1 : 0, COMPACT_OUTPUT: rows?.placement === 'compact' ? 1 : 0, LANES: depthwiseLanes(c) },
     bindings: [params, input.buffer, weights.buffer, bias.buffer, out.buffer, rows?.rows.buffer ?? unused, rows?.count.buffer ?? unused],
     dispatch: rows?.indirect
       ? { indirect: rows.indirect.buffer, offset: rows.indirect.offset }
-      : workgroups1D(Math.ceil(maxRows / DEPTHWISE_ROWS_PER_WORKGROUP)),
+      : workgroups1D(Math.ceil(maxRows / depthwiseRowsPerWorkgroup(c))),
   };
 }

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors';
 import type { BufferScope } from '../gpu/buffers';
 import type { KernelProgram } from '../gpu/kernel';
 import type { ActiveSet } from './compact';
-import { DEPTHWISE_ROWS_PER_WORKGROUP, depthwiseConv3x3Program } from './depthwise-conv';
+import { depthwiseConv3x3Program, depthwiseRowsPerWorkgroup } from './depthwise-conv';
 import { dispatchArgsProgram, sparseLimitFor, type DispatchArgs } from './dispatch-args';
 import { maskedGroupStatsPrograms } from './masked-group-stats';
 import { sparseEpiloguePrograms } from './sparse-conv';
@@ -108,7 +108,7 @@ export function sparseDepthwisePrograms(
     scope,
     args.active.count,
     [
-      { kind: 'rows-1d', rowsPerWorkgroup: DEPTHWISE_ROWS_PER_WORKGROUP, when: 'sparse' },
+      { kind: 'rows-1d', rowsPerWorkgroup: depthwiseRowsPerWorkgroup(args.input.shape[3]!), when: 'sparse' },
       ...(full ? [{ kind: 'fixed' as const, size: full.dispatch as readonly [number, number, number], when: 'dense' as const }] : []),
     ],
     args.crossover !== undefined ? sparseLimitFor(args.crossover, pixels) : pixels,

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../../src/errors';
 import type { BufferScope } from '../../src/gpu/buffers';
 import type { Tensor } from '../../src/ops/tensor';
-import { depthwiseConv3x3Program, DEPTHWISE_ROWS_PER_WORKGROUP, packDepthwiseWeights } from '../../src/ops/depthwise-conv';
+import { depthwiseConv3x3Program, depthwiseRowsPerWorkgroup, packDepthwiseWeights } from '../../src/ops/depthwise-conv';
 import { depthwiseConv3x3Ref } from '../../src/reference/depthwise-conv';
 import { assert, assertClose, assertRejects } from '../harness/assert';
 import { emptyTensor, readTensor, uploadTensor, withScope } from '../harness/gpu-data';
@@ -49,10 +49,11 @@ export default defineKernelSuite('depthwise-conv', [
     },
   },
   {
-    name: 'dense over odd shapes, C = 3, 5, 19, 64, 256 (scalar and vec4 paths)',
+    name: 'dense over odd shapes, C = 3, 5, 19, 64, 100, 130, 256, 300 (scalar and vec4 paths, 16/32/64 lanes)',
     run: (rt) =>
       withScope(rt, 'dw dense', async (scope) => {
-        const shapes: Shape4[] = [[2, 7, 9, 3], [1, 13, 11, 5], [1, 37, 53, 19], [1, 9, 13, 64], [1, 5, 7, 256], [1, 1, 1, 4], [1, 1, 6, 8]];
+        // Channel counts cover every lane width (16, 32, 64 lanes) and lanes that loop (C / 4 > 64).
+        const shapes: Shape4[] = [[2, 7, 9, 3], [1, 13, 11, 5], [1, 37, 53, 19], [1, 9, 13, 64], [1, 5, 7, 256], [1, 1, 1, 4], [1, 1, 6, 8], [1, 6, 5, 100], [1, 4, 7, 300], [1, 3, 5, 130]];
         for (const [i, shape] of shapes.entries()) {
           const p = problem(shape, 100 + i);
           const out = emptyTensor(scope, shape);
@@ -112,7 +113,7 @@ export default defineKernelSuite('depthwise-conv', [
         const bias = uploadTensor(scope, p.bias, [c]);
         for (const count of [43, 0]) {
           const indirect = scope.indirect();
-          rt.write(indirect, new Uint32Array([Math.ceil(count / DEPTHWISE_ROWS_PER_WORKGROUP), 1, 1]));
+          rt.write(indirect, new Uint32Array([Math.ceil(count / depthwiseRowsPerWorkgroup(c)), 1, 1]));
           const out = uploadTensor(scope, new Float32Array(capacity * c).fill(SENTINEL), [capacity, c]);
           await rt.run([
             depthwiseConv3x3Program(scope, input, weights, bias, out, {
