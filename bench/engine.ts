@@ -38,8 +38,12 @@ export async function main(args: string[]): Promise<number> {
   const runtime = await createNodeRuntime();
   console.log(`adapter: ${runtime.capabilities.adapterInfo.description || runtime.capabilities.adapterInfo.vendor}; timestamp-query ${runtime.capabilities.timestampQuery}`);
   const configs: { label: string; file: string; execution: HeadExecution }[] = [
-    { label: 'dynamic, default (sparse from 32×32 up)', file: weightsPath, execution: DEFAULT_EXECUTION },
-    { label: 'dynamic, sparse at every level', file: weightsPath, execution: { mode: 'sparse', crossover: DEFAULT_SPARSE_CROSSOVER, minSparsePixels: 0 } },
+    { label: 'dynamic, default (sparse at every level)', file: weightsPath, execution: DEFAULT_EXECUTION },
+    {
+      label: 'dynamic, sparse from 32×32 up (smaller levels dense-masked)',
+      file: weightsPath,
+      execution: { mode: 'sparse', crossover: DEFAULT_SPARSE_CROSSOVER, minSparsePixels: 1024 },
+    },
     { label: 'dynamic, dense-masked', file: weightsPath, execution: { mode: 'dense-masked', crossover: 0 } },
   ];
   if (values.fixed) configs.push({ label: 'fixed (static head)', file: values.fixed, execution: { mode: 'dense-masked', crossover: 0 } });

@@ -9,10 +9,12 @@ import { LayerBuilder, type WeightTable } from './layers';
 import { buildResNet } from './resnet';
 
 /**
- * Sparse by default; levels under 32×32 pixels run their depth path dense-masked (on such maps
- * the compaction and indirect-dispatch overhead outweighs the saving on every adapter measured).
+ * Sparse at every level: since compaction is one dispatch for the head's map sizes and sparse
+ * conv tiles are 32 rows, the gather–scatter head beats the dense-masked one even on the
+ * smallest maps (bench/engine.ts; `minSparsePixels` keeps small levels dense-masked if an
+ * adapter ever wants it).
  */
-export const DEFAULT_EXECUTION: HeadExecution = { mode: 'sparse', crossover: DEFAULT_SPARSE_CROSSOVER, minSparsePixels: 1024 };
+export const DEFAULT_EXECUTION: HeadExecution = { mode: 'sparse', crossover: DEFAULT_SPARSE_CROSSOVER, minSparsePixels: 0 };
 
 export interface DetectorGraph {
   readonly graph: Graph;
