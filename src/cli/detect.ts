@@ -20,7 +20,8 @@ Runs the detector on WebGPU (Dawn in Node; SwiftShader when there is no GPU) and
 detections in original-image pixels.
 
 options:
-      --json                print one JSON object per image on stdout
+      --json                print one JSON object per image on stdout (detections, timings,
+                            per-router and per-gate densities, executed vs dense head MACs)
       --min-size <n>        shorter side after resizing (default: the weights file's, 800)
       --max-size <n>        longer side cap (default: the weights file's, 1333)
       --score-thresh <x>    score threshold (default: the weights file's, 0.05)
@@ -133,7 +134,8 @@ export async function runDetect(args: readonly string[]): Promise<number> {
       const id = path.basename(imagePath).replace(/\.[^.]+$/, '');
       if (values.dump) manifestImages.push(dump(values.dump, id, imagePath, result));
       if (values.json) {
-        process.stdout.write(`${JSON.stringify({ image: imagePath, sizes: result.sizes, timings: result.timings, detections: result.detections })}\n`);
+        const { sizes, timings, detections, routerDensities, gateDensities, macs } = result;
+        process.stdout.write(`${JSON.stringify({ image: imagePath, sizes, timings, detections, routerDensities, gateDensities, macs })}\n`);
       } else {
         process.stdout.write(`${imagePath}: ${result.detections.length} detections (${image.width}×${image.height}, input ${result.sizes.padded.join('×')})\n`);
         for (const d of result.detections) {
