@@ -1,37 +1,61 @@
 #!/usr/bin/env node
-// Writes the demo's default weights, weights/default/model.dhw (+ labels.json), from the reference
-// fixture checkpoint tests/fixtures/reference/narrow-d4/checkpoint.pth: a narrow FCOS + dynamic
-// head D4 with 8 classes and *untrained* (seeded random) weights, with input 128..192 px so that
-// even a software WebGPU adapter runs it in a few seconds. A trained model replaces it later.
-//   node scripts/make-default-weights.mjs [--out weights/default]
+// Writes the demo's default weights, weights/default/model.dhw (+ labels.json), from the model
+// trained on the synthetic shapes dataset (tools/train/README.md: dataset seed 2024, training
+// seed 7): ResNet-26 layout, FPN/head 64, dynamic head D4, 6 classes, input 160 px. The
+// checkpoint itself (8 MB, cvpods layout) is not in git; it is reproducible with the commands in
+// tools/train/README.md, and this script reads it together with the config.json that train.py
+// writes beside it (class names, input size, test thresholds).
+//   node scripts/make-default-weights.mjs [--checkpoint /tmp/dh-train/latest.pth]
+//                                         [--config <checkpoint dir>/config.json] [--out weights/default] [--f32]
+// Conv weights are stored as f16 (4 MB instead of 8 MB; biases, norms and scalars stay f32):
+// the engine computes in f32 either way, and the val mAP is the same (tools/train/README.md).
 // Runs itself through scripts/run-ts.mjs so that it can import the TypeScript converter.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHECKPOINT = 'tests/fixtures/reference/narrow-d4/checkpoint.pth';
-// Placeholders: the checkpoint is untrained, so these names mean nothing yet.
-const LABELS = ['circle', 'square', 'triangle', 'cross', 'ring', 'bar', 'blob', 'stripe'];
+
+function option(args, name, fallback) {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+}
 
 export async function main(args) {
-  const outIndex = args.indexOf('--out');
-  const outDir = path.resolve(root, outIndex >= 0 ? args[outIndex + 1] : 'weights/default');
+  const checkpoint = path.resolve(option(args, '--checkpoint', '/tmp/dh-train/latest.pth'));
+  const configPath = path.resolve(option(args, '--config', path.join(path.dirname(checkpoint), 'config.json')));
+  const outDir = path.resolve(root, option(args, '--out', 'weights/default'));
+  const fp16 = !args.includes('--f32');
+  const training = JSON.parse(readFileSync(configPath, 'utf8'));
+  const model = training.model_config;
+  const labels = [...training.classes].sort((a, b) => a.index - b.index).map((c) => c.name);
+  const bytes = readFileSync(checkpoint);
   const { convertCheckpoint } = await import(path.join(root, 'src/weights/convert.ts'));
-  const converted = convertCheckpoint(readFileSync(path.join(root, CHECKPOINT)), {
-    fileName: 'narrow-d4/checkpoint.pth',
+  const converted = convertCheckpoint(bytes, {
+    fileName: path.basename(checkpoint),
+    fp16,
     config: {
-      input: { minSize: 128, maxSize: 192 },
-      test: { scoreThresh: 0.05, topkCandidates: 1000, nmsThresh: 0.6, maxDetections: 100 },
+      input: { minSize: model.min_size, maxSize: model.max_size },
+      test: {
+        scoreThresh: model.score_thresh,
+        topkCandidates: model.topk_candidates,
+        nmsThresh: model.nms_thresh,
+        maxDetections: model.max_detections,
+      },
     },
   });
   const classes = converted.config.head.numClasses;
-  if (classes !== LABELS.length) throw new Error(`expected ${LABELS.length} classes, the checkpoint has ${classes}`);
+  if (classes !== labels.length) throw new Error(`${configPath} names ${labels.length} classes, the checkpoint has ${classes}`);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, 'model.dhw'), converted.bytes);
-  writeFileSync(path.join(outDir, 'labels.json'), `${JSON.stringify(LABELS, null, 2)}\n`);
-  console.log(`wrote ${path.relative(root, outDir)}/model.dhw (${converted.bytes.length} bytes, ${classes} classes) and labels.json`);
+  writeFileSync(path.join(outDir, 'labels.json'), `${JSON.stringify(labels, null, 2)}\n`);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  console.log(
+    `wrote ${path.relative(root, outDir)}/model.dhw (${converted.bytes.length} bytes, ${fp16 ? 'f16' : 'f32'} conv weights, ` +
+      `${classes} classes, from ${path.basename(checkpoint)} sha256 ${sha.slice(0, 16)}…, iteration ${training.iteration ?? '?'}) and labels.json`,
+  );
   return 0;
 }
 
