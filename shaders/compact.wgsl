@@ -22,7 +22,6 @@
 override MAP: bool = false;
 
 const BLOCK: u32 = 1024u;
-const THREADS: u32 = 256u;
 const NONE: u32 = 0xffffffffu;
 
 struct Params {
@@ -40,6 +39,8 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> index_map: array<u32>;
 
 var<workgroup> partial: array<u32, 256>;
+var<workgroup> row_offset: array<u32, 16>;
+var<workgroup> total_shared: u32;
 
 fn block_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return wid.x + wid.y * nwg.x;
@@ -55,19 +56,34 @@ fn level_entry(i: u32) -> u32 {
   return sums[params.src + i];
 }
 
-// Exclusive prefix of `v` over the workgroup's threads (Hillis–Steele) and the workgroup total.
+// Exclusive prefix of `v` over the workgroup's threads and the workgroup total. Two short serial
+// levels (16 threads scan 16 entries each, then one thread scans the 16 row sums) need 4
+// barriers where a Hillis–Steele tree needs 18; barriers dominate on software adapters and
+// the serial steps are 32 adds on any GPU.
 fn workgroup_scan(lid: u32, v: u32) -> vec2<u32> {
   partial[lid] = v;
   workgroupBarrier();
-  for (var d = 1u; d < THREADS; d <<= 1u) {
-    var add = 0u;
-    if (lid >= d) { add = partial[lid - d]; }
-    workgroupBarrier();
-    partial[lid] += add;
-    workgroupBarrier();
+  if (lid < 16u) {
+    var run = 0u;
+    for (var j = 0u; j < 16u; j++) {
+      run += partial[lid * 16u + j];
+      partial[lid * 16u + j] = run;
+    }
+    row_offset[lid] = run;
   }
-  let inclusive = partial[lid];
-  let total = partial[THREADS - 1u];
+  workgroupBarrier();
+  if (lid == 0u) {
+    var run = 0u;
+    for (var r = 0u; r < 16u; r++) {
+      let t = row_offset[r];
+      row_offset[r] = run;
+      run += t;
+    }
+    total_shared = run;
+  }
+  workgroupBarrier();
+  let inclusive = partial[lid] + row_offset[lid / 16u];
+  let total = total_shared;
   workgroupBarrier();
   return vec2<u32>(inclusive - v, total);
 }
