@@ -124,15 +124,10 @@ fn scan_level(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
   if (params.parent == NONE && lid == 0u) { count[0] = scan.y; }
 }
 
-@compute @workgroup_size(256)
-fn scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-           @builtin(num_workgroups) nwg: vec3<u32>) {
-  let b = block_index(wid, nwg);
-  let base = b * BLOCK + lid * 4u;
-  let f = vec4<u32>(flag(base), flag(base + 1u), flag(base + 2u), flag(base + 3u));
-  let scan = workgroup_scan(lid, f.x + f.y + f.z + f.w);
-  if (b * BLOCK >= params.entries) { return; }
-  var next = sums[b] + scan.x;
+// Writes the active ones of the 4 pixels from `base` (flags `f`) to rows[first ...] and, with
+// MAP, every one of them to index_map.
+fn write_rows(base: u32, f: vec4<u32>, first: u32) {
+  var next = first;
   for (var j = 0u; j < 4u; j++) {
     let p = base + j;
     if (p >= params.entries) { break; }
@@ -147,24 +142,24 @@ fn scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 }
 
 @compute @workgroup_size(256)
+fn scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+           @builtin(num_workgroups) nwg: vec3<u32>) {
+  let b = block_index(wid, nwg);
+  let base = b * BLOCK + lid * 4u;
+  let f = vec4<u32>(flag(base), flag(base + 1u), flag(base + 2u), flag(base + 3u));
+  let scan = workgroup_scan(lid, f.x + f.y + f.z + f.w);
+  if (b * BLOCK >= params.entries) { return; }
+  write_rows(base, f, sums[b] + scan.x);
+}
+
+@compute @workgroup_size(256)
 fn single(@builtin(local_invocation_index) lid: u32) {
   var offset = 0u;
   for (var block = 0u; block * BLOCK < params.entries; block++) {
     let base = block * BLOCK + lid * 4u;
     let f = vec4<u32>(flag(base), flag(base + 1u), flag(base + 2u), flag(base + 3u));
     let scan = workgroup_scan(lid, f.x + f.y + f.z + f.w);
-    var next = offset + scan.x;
-    for (var j = 0u; j < 4u; j++) {
-      let p = base + j;
-      if (p >= params.entries) { break; }
-      if (f[j] == 1u) {
-        rows[next] = p;
-        if (MAP) { index_map[p] = next; }
-        next += 1u;
-      } else if (MAP) {
-        index_map[p] = NONE;
-      }
-    }
+    write_rows(base, f, offset + scan.x);
     offset += scan.y;
   }
   if (lid == 0u) { count[0] = offset; }
