@@ -10,7 +10,8 @@
 //              mode (indirect, from count), ceil(P / R) in MASK and ALL modes.
 //   finalize : thread g merges its chunks in index order (Chan et al.) → stats[g] =
 //              (mean, 1/sqrt(var + eps)), biased variance as PyTorch; an empty set gives (0, 0).
-//              Dispatch (ceil(G / 64), 1, 1) of 64.
+//              Dispatch (ceil(G / 64), 1, 1) of 64. `finalize_fold` also folds gamma and beta
+//              in (see `affine` below), saving the normalise pass a dispatch of its own.
 // The merge order is fixed, so results do not depend on scheduling.
 
 override MODE: u32 = 0u;
@@ -35,6 +36,12 @@ struct Params {
 @group(0) @binding(3) var<storage, read> count: array<u32>;
 @group(0) @binding(4) var<storage, read_write> partials: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> stats: array<vec2<f32>>;
+// finalize_fold only: GroupNorm's affine folded in, the per-channel input of the normalise pass
+// (sparse-epilogue.wgsl `apply`): affine[c] = (mean, inv_std · gamma[c], beta[c], 0) and
+// affine[C].x = 1 when the values sit in compact rows (ROWS mode), else 0.
+@group(0) @binding(6) var<storage, read> gamma: array<f32>;
+@group(0) @binding(7) var<storage, read> beta: array<f32>;
+@group(0) @binding(8) var<storage, read_write> affine: array<vec4<f32>>;
 
 // Rows [0, limit) may hold active pixels.
 fn row_limit() -> u32 {
@@ -74,18 +81,34 @@ fn partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   partials[k * params.groups + g] = vec4<f32>(acc, 0.0);
 }
 
-@compute @workgroup_size(64)
-fn finalize(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let g = gid.x;
-  if (g >= params.groups) { return; }
+// (mean, 1/sqrt(var + eps)) of group g from its chunks, merged in index order; (0, 0) if empty.
+fn group_stats(g: u32) -> vec2<f32> {
   let chunks = (row_limit() + params.chunk_rows - 1u) / params.chunk_rows;
   var acc = vec3<f32>(0.0);
   for (var k = 0u; k < chunks; k++) {
     acc = merge(acc, partials[k * params.groups + g].xyz);
   }
-  if (acc.x == 0.0) {
-    stats[g] = vec2<f32>(0.0, 0.0);
-    return;
+  if (acc.x == 0.0) { return vec2<f32>(0.0, 0.0); }
+  return vec2<f32>(acc.y, inverseSqrt(max(acc.z / acc.x, 0.0) + params.eps));
+}
+
+@compute @workgroup_size(64)
+fn finalize(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let g = gid.x;
+  if (g >= params.groups) { return; }
+  stats[g] = group_stats(g);
+}
+
+@compute @workgroup_size(64)
+fn finalize_fold(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let g = gid.x;
+  if (g >= params.groups) { return; }
+  let st = group_stats(g);
+  stats[g] = st;
+  for (var j = 0u; j < params.group_channels; j++) {
+    let c = g * params.group_channels + j;
+    affine[c] = vec4<f32>(st.x, st.y * gamma[c], beta[c], 0.0);
   }
-  stats[g] = vec2<f32>(acc.y, inverseSqrt(max(acc.z / acc.x, 0.0) + params.eps));
+  // Which layout the normalise pass reads the values in: compact rows (ROWS) or pixels.
+  if (g == 0u) { affine[params.channels] = vec4<f32>(select(0.0, 1.0, MODE == ROWS), 0.0, 0.0, 0.0); }
 }

@@ -1,9 +1,9 @@
 // The epilogue of the sparse head's conv blocks: GroupNorm's normalise + affine (+ ReLU, gate,
 // residual) written to every pixel of a dense NHWC output in one pass, reading the conv result
 // either from compact rows (sparse path) or from a dense map (dense path / fallback).
-//   fold  : one workgroup; picks the statistics of the path that ran and folds them with gamma
-//           and beta into per-channel (mean, inv_std·gamma, beta); affine[C].x ← 1 if the sparse
-//           path ran, else 0. SELECT: 0 sparse, 1 dense, 2 by selection[1] (the fallback's choice).
+// Its per-channel input, affine[c] = (mean, inv_std·gamma, beta) with affine[C].x = 1 when the
+// conv values sit in compact rows (the sparse path ran) and 0 when at their pixels, is written
+// by the GroupNorm statistics' finalize_fold (masked-group-stats.wgsl) of whichever path ran.
 //   apply : one thread per output element (p, c), P = pixels of one image:
 //             n   = normalised conv value at p: (v − mean)·s + beta, v = conv[index_map[p], c]
 //                   (sparse) or conv[p, c] (dense); only where mask[p] > 0, else n = 0
@@ -16,10 +16,8 @@
 //   apply_vec4 : the same for 4 consecutive channels per thread (C % 4 == 0).
 // Layout: conv [P, C] (compact rows or NHWC, the same size); stats [G] vec2 (mean, inv_std);
 // affine [C + 1] vec4; mask/gate f32 [P]; index_map u32 [P]; residual/out [P, C].
-// Dispatch: fold (1, 1, 1) of 256; apply ceil(P·C / 256) (apply_vec4: ceil(P·C / 1024)) of 256,
-// folded over x and y.
+// Dispatch: apply ceil(P·C / 256) (apply_vec4: ceil(P·C / 1024)) of 256, folded over x and y.
 
-override SELECT: u32 = 0u;
 override EPILOGUE: u32 = 0u;
 override DENSE_ONLY: bool = false;
 
@@ -31,19 +29,11 @@ const GATED_RESIDUAL: u32 = 3u;
 struct Params {
   pixels: u32,
   channels: u32,
-  group_channels: u32,
+  _pad: u32,
   total: u32,  // P · C
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
-// fold
-@group(0) @binding(1) var<storage, read> selection: array<u32>;
-@group(0) @binding(2) var<storage, read> stats_sparse: array<vec2<f32>>;
-@group(0) @binding(3) var<storage, read> stats_dense: array<vec2<f32>>;
-@group(0) @binding(4) var<storage, read> gamma: array<f32>;
-@group(0) @binding(5) var<storage, read> beta: array<f32>;
-@group(0) @binding(6) var<storage, read_write> affine_out: array<vec4<f32>>;
-// apply
 @group(0) @binding(1) var<storage, read> affine: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> conv: array<f32>;
 @group(0) @binding(3) var<storage, read> mask: array<f32>;
@@ -55,18 +45,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> conv4: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> residual4: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> out4: array<vec4<f32>>;
-
-@compute @workgroup_size(256)
-fn fold(@builtin(local_invocation_index) lid: u32) {
-  var sparse = SELECT == 0u;
-  if (SELECT == 2u) { sparse = selection[1] != 0u; }
-  for (var c = lid; c < params.channels; c += 256u) {
-    let g = c / params.group_channels;
-    let st = select(stats_dense[g], stats_sparse[g], sparse);
-    affine_out[c] = vec4<f32>(st.x, st.y * gamma[c], beta[c], 0.0);
-  }
-  if (lid == 0u) { affine_out[params.channels] = vec4<f32>(select(0.0, 1.0, sparse), 0.0, 0.0, 0.0); }
-}
 
 @compute @workgroup_size(256)
 fn apply(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,

@@ -10,8 +10,8 @@ import {
   reluProgram,
   scaleProgram,
 } from '../ops/elementwise';
-import { maskedGroupStatsPrograms } from '../ops/masked-group-stats';
-import { sparseEpiloguePrograms } from '../ops/sparse-conv';
+import { foldedAffineBuffer, maskedGroupStatsPrograms, type MaskedPixels } from '../ops/masked-group-stats';
+import { sparseEpilogueProgram } from '../ops/sparse-conv';
 import { maxPool3x3OutputSize, maxPool3x3Program } from '../ops/max-pool';
 import { bilinearResizeProgram, nearestUp2AddProgram } from '../ops/resize';
 import { spatialGateProgram, type GateActivation } from '../ops/spatial-gate';
@@ -168,23 +168,11 @@ export class LayerBuilder {
     return this.node(`${input.name}.gn`, mask ? [input, mask] : [input], input.shape, (ctx, out) => {
       const x = ctx.tensor(input);
       const m = mask ? ctx.tensor(mask) : undefined;
-      const stats = maskedGroupStatsPrograms(ctx.scope, x, { groups, eps, pixels: m ? { mode: 'mask', mask: m } : { mode: 'all' } });
-      return [
-        ...stats.programs,
-        ...sparseEpiloguePrograms(ctx.scope, {
-          conv: x,
-          pixels: h * w,
-          channels: c,
-          groups,
-          gamma,
-          beta,
-          statsDense: stats.stats,
-          select: 'dense',
-          mask: m,
-          epilogue: { kind: options.relu ? 'relu' : 'affine' },
-          out,
-        }),
-      ];
+      const affine = foldedAffineBuffer(ctx.scope, c);
+      const pixels: MaskedPixels = m ? { mode: 'mask', mask: m } : { mode: 'all' };
+      const stats = maskedGroupStatsPrograms(ctx.scope, x, { groups, eps, pixels, fold: { gamma, beta, affine } });
+      const epilogue = { kind: options.relu ? 'relu' : 'affine' } as const;
+      return [...stats.programs, sparseEpilogueProgram(ctx.scope, { conv: x, pixels: h * w, channels: c, affine, mask: m, epilogue, out })];
     });
   }
 

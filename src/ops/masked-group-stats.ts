@@ -19,6 +19,21 @@ export type MaskedPixels =
   /** Every pixel of a dense [1, H, W, C] input (plain GroupNorm statistics). */
   | { readonly mode: 'all' };
 
+/**
+ * GroupNorm's affine to fold into the statistics (finalize_fold): gamma, beta [C] and the
+ * buffer of C + 1 vec4 the normalise pass reads (allocate it with foldedAffineBuffer).
+ */
+export interface StatsFold {
+  readonly gamma: Tensor;
+  readonly beta: Tensor;
+  readonly affine: GPUBuffer;
+}
+
+/** The per-channel (mean, inv_std · gamma, beta) buffer finalize_fold writes for C channels. */
+export function foldedAffineBuffer(scope: BufferScope, channels: number): GPUBuffer {
+  return scope.storage((channels + 1) * 16, 'group norm folded affine');
+}
+
 export interface MaskedGroupStats {
   /** partial, then finalize. */
   readonly programs: [KernelProgram, KernelProgram];
@@ -38,7 +53,7 @@ export function maskedStatsChunkRows(rows: number): number {
 export function maskedGroupStatsPrograms(
   scope: BufferScope,
   input: Tensor,
-  options: { readonly groups: number; readonly eps?: number; readonly pixels: MaskedPixels },
+  options: { readonly groups: number; readonly eps?: number; readonly pixels: MaskedPixels; readonly fold?: StatsFold },
 ): MaskedGroupStats {
   const set = options.pixels;
   let rows: number, channels: number;
@@ -58,6 +73,12 @@ export function maskedGroupStatsPrograms(
   requireInteger('groups', options.groups);
   if (channels % options.groups !== 0) {
     throw new InvalidArgumentError('groups', `${options.groups} groups do not divide ${channels} channels`);
+  }
+  const fold = options.fold;
+  if (fold) {
+    requireShape('gamma', fold.gamma, [channels]);
+    requireShape('beta', fold.beta, [channels]);
+    if (fold.affine.size < (channels + 1) * 16) throw new InvalidArgumentError('affine', `needs ${(channels + 1) * 16} bytes, has ${fold.affine.size}`);
   }
   const eps = options.eps ?? 1e-5;
   requireFinite('eps', eps);
@@ -89,9 +110,9 @@ export function maskedGroupStatsPrograms(
       {
         label: `masked group stats finalize (${set.mode})`,
         shader: 'masked-group-stats',
-        entryPoint: 'finalize',
+        entryPoint: fold ? 'finalize_fold' : 'finalize',
         constants,
-        bindings: [params, undefined, undefined, count, partials, stats.buffer],
+        bindings: [params, undefined, undefined, count, partials, stats.buffer, fold?.gamma.buffer, fold?.beta.buffer, fold?.affine],
         dispatch: [groupTiles, 1, 1],
       },
     ],

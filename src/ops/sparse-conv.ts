@@ -4,7 +4,7 @@ import { UniformWriter, workgroups1D, type KernelProgram } from '../gpu/kernel';
 import type { ActiveSet } from './compact';
 import { CONV2D_INDEXED_TILE_ROWS, CONV2D_TILE_COLS, CONV2D_TILE_ROWS, conv2dGeometry, conv2dProgram } from './conv2d';
 import { dispatchArgsProgram, sparseLimitFor, type DispatchArgs, type DispatchSpec } from './dispatch-args';
-import { maskedGroupStatsPrograms } from './masked-group-stats';
+import { foldedAffineBuffer, maskedGroupStatsPrograms } from './masked-group-stats';
 import type { Tensor } from './tensor';
 import { requireShape } from './validate';
 
@@ -69,56 +69,29 @@ export interface SparseConvBlock {
   readonly args?: DispatchArgs;
 }
 
-/** The epilogue pair (fold statistics, apply) shared by the conv block and the scale path. */
-export function sparseEpiloguePrograms(
+/**
+ * The normalise pass shared by the conv block, the scale path and the GroupNorm layers: reads
+ * the folded affine that the statistics' finalize_fold wrote (which also says whether the values
+ * sit in compact rows or at their pixels) and writes every pixel of `out`.
+ */
+export function sparseEpilogueProgram(
   scope: BufferScope,
   args: {
     readonly conv: Tensor;
     readonly pixels: number;
     readonly channels: number;
-    readonly groups: number;
-    readonly gamma: Tensor;
-    readonly beta: Tensor;
-    /** Statistics of each path ([G, 2]); `select` says which one is used. */
-    readonly statsSparse?: Tensor;
-    readonly statsDense?: Tensor;
-    readonly select: 'sparse' | 'dense' | { readonly selection: Tensor };
+    /** From maskedGroupStatsPrograms(…, { fold }) (foldedAffineBuffer). */
+    readonly affine: GPUBuffer;
     /** Where the normalised value exists; omitted = every pixel (no mask, no map). */
     readonly mask?: Tensor;
     readonly indexMap?: Tensor;
     readonly epilogue: SparseEpilogue;
     readonly out: Tensor;
   },
-): KernelProgram[] {
-  const { pixels, channels, groups, epilogue } = args;
-  requireShape('gamma', args.gamma, [channels]);
-  requireShape('beta', args.beta, [channels]);
-  const stats = args.statsSparse ?? args.statsDense;
-  if (!stats) throw new InvalidArgumentError('stats', 'no statistics given');
-  const params = scope.uniform(
-    new UniformWriter().u32(pixels, channels, channels / groups, pixels * channels).bytes(),
-    'sparse epilogue params',
-  );
-  const affine = scope.storage((channels + 1) * 16, 'sparse epilogue affine');
+): KernelProgram {
+  const { pixels, channels, epilogue } = args;
+  const params = scope.uniform(new UniformWriter().u32(pixels, channels, 0, pixels * channels).bytes(), 'sparse epilogue params');
   const dummy = () => scope.storage(16, 'sparse epilogue: unused');
-  const select = args.select === 'sparse' ? 0 : args.select === 'dense' ? 1 : 2;
-  const fold: KernelProgram = {
-    label: 'sparse epilogue fold',
-    shader: 'sparse-epilogue',
-    entryPoint: 'fold',
-    constants: { SELECT: select },
-    bindings: [
-      params,
-      // The shader reads every slot statically, whatever SELECT says: fill the unused ones.
-      typeof args.select === 'object' ? args.select.selection.buffer : dummy(),
-      (args.statsSparse ?? stats).buffer,
-      (args.statsDense ?? stats).buffer,
-      args.gamma.buffer,
-      args.beta.buffer,
-      affine,
-    ],
-    dispatch: [1, 1, 1],
-  };
   const gate = epilogue.kind === 'gated' || epilogue.kind === 'gated-residual' ? epilogue.gate : undefined;
   const residual = epilogue.kind === 'gated-residual' ? epilogue.residual : undefined;
   if (gate) requireShape('gate', gate, [1, ...args.out.shape.slice(1, 3), 1]);
@@ -126,16 +99,15 @@ export function sparseEpiloguePrograms(
     requireShape('residual', residual, args.out.shape);
     if (residual.buffer === args.out.buffer) throw new InvalidArgumentError('residual', 'cannot be the output buffer');
   }
-  const denseOnly = !args.mask;
   const vec4 = channels % 4 === 0;
-  const apply: KernelProgram = {
+  return {
     label: `sparse epilogue ${epilogue.kind}`,
     shader: 'sparse-epilogue',
     entryPoint: vec4 ? 'apply_vec4' : 'apply',
-    constants: { EPILOGUE: EPILOGUE_CODE[epilogue.kind], DENSE_ONLY: denseOnly ? 1 : 0 },
+    constants: { EPILOGUE: EPILOGUE_CODE[epilogue.kind], DENSE_ONLY: args.mask ? 0 : 1 },
     bindings: [
       params,
-      affine,
+      args.affine,
       args.conv.buffer,
       args.mask?.buffer ?? dummy(),
       args.indexMap?.buffer ?? dummy(),
@@ -145,7 +117,6 @@ export function sparseEpiloguePrograms(
     ],
     dispatch: workgroups1D(Math.ceil((pixels * channels) / (vec4 ? 1024 : 256))),
   };
-  return [fold, apply];
 }
 
 /** The masked 3×3 conv → masked GroupNorm → epilogue block, as GPU programs. */
@@ -181,7 +152,11 @@ export function sparseConvBlockPrograms(scope: BufferScope, args: SparseConvBloc
   }
   const compactOut: Tensor = { buffer: scratch.buffer, shape: [pixels, cout] };
   const denseOut: Tensor = { buffer: scratch.buffer, shape: [1, h, w, cout] };
-  const gn = { groups: args.groups, eps: args.eps };
+  requireShape('gamma', args.gamma, [cout]);
+  requireShape('beta', args.beta, [cout]);
+  // Both statistics fold into the same buffer: in `auto` exactly one of them runs.
+  const affine = foldedAffineBuffer(scope, cout);
+  const gn = { groups: args.groups, eps: args.eps, fold: { gamma: args.gamma, beta: args.beta, affine } };
 
   const programs: KernelProgram[] = [];
   let argsInfo: DispatchArgs | undefined;
@@ -237,19 +212,12 @@ export function sparseConvBlockPrograms(scope: BufferScope, args: SparseConvBloc
       programs.push(denseConv!, ...st.programs);
     }
   }
-  const statsSparse = sparseStats?.stats;
-  const statsDense = denseStats?.stats;
   programs.push(
-    ...sparseEpiloguePrograms(scope, {
+    sparseEpilogueProgram(scope, {
       conv: scratch,
       pixels,
       channels: cout,
-      groups: args.groups,
-      gamma: args.gamma,
-      beta: args.beta,
-      statsSparse,
-      statsDense,
-      select: gated ? { selection: argsInfo!.selection } : runSparse ? 'sparse' : 'dense',
+      affine,
       mask,
       indexMap: runSparse ? (strategy as { active: ActiveSet }).active.indexMap : undefined,
       epilogue: args.epilogue,

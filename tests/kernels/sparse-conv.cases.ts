@@ -7,7 +7,7 @@ import { conv2dProgram, packConvWeights } from '../../src/ops/conv2d';
 import { gateResidualReluInPlaceProgram, mulGateProgram } from '../../src/ops/elementwise';
 import { groupNormPrograms } from '../../src/ops/group-norm';
 import { gateMaskProgram } from '../../src/ops/mask';
-import { maskedGroupStatsPrograms, type MaskedPixels } from '../../src/ops/masked-group-stats';
+import { foldedAffineBuffer, maskedGroupStatsPrograms, type MaskedPixels } from '../../src/ops/masked-group-stats';
 import { sparseConvBlockPrograms, type SparseEpilogue, type SparseStrategy } from '../../src/ops/sparse-conv';
 import type { Tensor } from '../../src/ops/tensor';
 import { conv2dRef } from '../../src/reference/conv2d';
@@ -170,7 +170,7 @@ export default defineKernelSuite('sparse-conv', [
       }),
   },
   {
-    name: 'masked group statistics: rows (count 0, across chunks, all), mask and all modes = CPU',
+    name: 'masked group statistics: rows (count 0, across chunks, all), mask and all modes = CPU, and with the affine folded in',
     run: (rt) =>
       withScope(rt, 'masked stats', async (scope) => {
         const [h, w, c, groups] = [9, 11, 64, 32];
@@ -179,6 +179,10 @@ export default defineKernelSuite('sparse-conv', [
         const gateData = clusteredGate(h, w, 0.35, 92);
         const x = uploadTensor(scope, data, [1, h, w, c]);
         const rowsView: Tensor = { buffer: x.buffer, shape: [pixels, c] };
+        const gammaData = randomArray(c, 93, 2);
+        const betaData = randomArray(c, 94);
+        const gamma = uploadTensor(scope, gammaData, [c]);
+        const beta = uploadTensor(scope, betaData, [c]);
         const cases: [string, MaskedPixels, (p: number) => boolean][] = [
           ['rows 0', { mode: 'rows', count: { buffer: scope.upload(Uint32Array.of(0)), shape: [1] } }, () => false],
           ['rows 37', { mode: 'rows', count: { buffer: scope.upload(Uint32Array.of(37)), shape: [1] } }, (p) => p < 37],
@@ -204,6 +208,17 @@ export default defineKernelSuite('sparse-conv', [
             expected[2 * g + 1] = 1 / Math.sqrt(sq / n + 1e-5);
           }
           assertClose(got, expected, `masked stats ${name}`, 1e-5);
+          // finalize_fold: the same statistics with gamma and beta folded in, plus the layout flag.
+          const affine = foldedAffineBuffer(scope, c);
+          const folded = maskedGroupStatsPrograms(scope, set.mode === 'rows' ? rowsView : x, { groups, pixels: set, fold: { gamma, beta, affine } });
+          await rt.run([folded.programs]);
+          const want = new Float32Array((c + 1) * 4);
+          for (let ch = 0; ch < c; ch++) {
+            const g = Math.floor(ch / (c / groups));
+            want.set([expected[2 * g]!, expected[2 * g + 1]! * gammaData[ch]!, betaData[ch]!, 0], ch * 4);
+          }
+          want[c * 4] = set.mode === 'rows' ? 1 : 0;
+          assertClose(await rt.readF32(affine, (c + 1) * 4), want, `folded affine ${name}`, 1e-5);
         }
       }),
   },
