@@ -1,6 +1,7 @@
 // Stream compaction of a mask without a CPU read-back: the ascending list of active pixels
 // (mask > 0), their count, and optionally pixel → position in that list.
-// A deterministic reduce-then-scan over blocks of 1024 elements (256 threads × 4):
+// A deterministic reduce-then-scan over blocks of 1024 elements (THREADS threads × PER; PER = 4
+// for the multi-block entries):
 //   count_blocks : workgroup b counts the active pixels of block b      → sums[level 0][b]
 //   reduce_level : workgroup b sums 1024 entries of one level            → sums[level + 1][b]
 //                  (only when level 0 has more than 1024 blocks: > 1M pixels per level added)
@@ -13,15 +14,21 @@
 //   single       : small masks (≤ SINGLE_BLOCKS blocks, see compact.ts) in ONE dispatch: one
 //                  workgroup walks the blocks in order, scanning each and carrying the running
 //                  offset, writes rows / index_map like scatter and the total to count[0]. A
-//                  dispatch costs more than this serial walk for the head's map sizes.
+//                  dispatch costs more than this serial walk for the head's map sizes. Run with
+//                  PER = 16 (64 threads): the fewer threads meet at a barrier, the cheaper it is
+//                  on software adapters, and 16 reads per thread cost nothing on a GPU.
 // Everything is integer arithmetic in a fixed order, so results never depend on scheduling.
 // Layout: mask f32 [pixels]; sums u32, every level packed one after another (offsets in params);
 // rows u32 [pixels]; count u32 [1]; index_map u32 [pixels].
-// Dispatch: ceil(entries / 1024) workgroups of 256 per level, folded over x and y above 65535.
+// Dispatch: ceil(entries / 1024) workgroups of THREADS per level, folded over x and y above 65535.
 
 override MAP: bool = false;
+// Elements per thread: 4 (256 threads; count_blocks, reduce_level, scan_level, scatter) or 16
+// (64 threads; single).
+override PER: u32 = 4u;
 
 const BLOCK: u32 = 1024u;
+override THREADS: u32 = BLOCK / PER;
 const NONE: u32 = 0xffffffffu;
 
 struct Params {
@@ -38,7 +45,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> rows: array<u32>;
 @group(0) @binding(5) var<storage, read_write> index_map: array<u32>;
 
-var<workgroup> partial: array<u32, 256>;
+var<workgroup> partial: array<u32, 256>; // THREADS entries used
 var<workgroup> row_offset: array<u32, 16>;
 var<workgroup> total_shared: u32;
 
@@ -57,13 +64,14 @@ fn level_entry(i: u32) -> u32 {
 }
 
 // Exclusive prefix of `v` over the workgroup's threads and the workgroup total. Two short serial
-// levels (16 threads scan 16 entries each, then one thread scans the 16 row sums) need 4
+// levels (THREADS / 16 threads scan 16 entries each, then one thread scans the row sums) need 4
 // barriers where a Hillis–Steele tree needs 18; barriers dominate on software adapters and
 // the serial steps are 32 adds on any GPU.
 fn workgroup_scan(lid: u32, v: u32) -> vec2<u32> {
   partial[lid] = v;
   workgroupBarrier();
-  if (lid < 16u) {
+  let row_count = THREADS / 16u;
+  if (lid < row_count) {
     var run = 0u;
     for (var j = 0u; j < 16u; j++) {
       run += partial[lid * 16u + j];
@@ -74,7 +82,7 @@ fn workgroup_scan(lid: u32, v: u32) -> vec2<u32> {
   workgroupBarrier();
   if (lid == 0u) {
     var run = 0u;
-    for (var r = 0u; r < 16u; r++) {
+    for (var r = 0u; r < row_count; r++) {
       let t = row_offset[r];
       row_offset[r] = run;
       run += t;
@@ -88,17 +96,15 @@ fn workgroup_scan(lid: u32, v: u32) -> vec2<u32> {
   return vec2<u32>(inclusive - v, total);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(THREADS)
 fn count_blocks(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
                 @builtin(num_workgroups) nwg: vec3<u32>) {
   let b = block_index(wid, nwg);
-  let base = b * BLOCK + lid * 4u;
-  let v = flag(base) + flag(base + 1u) + flag(base + 2u) + flag(base + 3u);
-  let scan = workgroup_scan(lid, v);
+  let scan = workgroup_scan(lid, count_flags(b * BLOCK + lid * PER));
   if (lid == 0u && b * BLOCK < params.entries) { sums[b] = scan.y; }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(THREADS)
 fn reduce_level(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
                 @builtin(num_workgroups) nwg: vec3<u32>) {
   let b = block_index(wid, nwg);
@@ -108,7 +114,7 @@ fn reduce_level(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   if (lid == 0u && b * BLOCK < params.entries) { sums[params.dst + b] = scan.y; }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(THREADS)
 fn scan_level(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
               @builtin(num_workgroups) nwg: vec3<u32>) {
   let b = block_index(wid, nwg);
@@ -124,14 +130,14 @@ fn scan_level(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
   if (params.parent == NONE && lid == 0u) { count[0] = scan.y; }
 }
 
-// Writes the active ones of the 4 pixels from `base` (flags `f`) to rows[first ...] and, with
-// MAP, every one of them to index_map.
-fn write_rows(base: u32, f: vec4<u32>, first: u32) {
+// Writes the active ones of the PER pixels from `base` to rows[first ...] and, with MAP, every
+// one of them to index_map.
+fn write_rows(base: u32, first: u32) {
   var next = first;
-  for (var j = 0u; j < 4u; j++) {
+  for (var j = 0u; j < PER; j++) {
     let p = base + j;
     if (p >= params.entries) { break; }
-    if (f[j] == 1u) {
+    if (flag(p) == 1u) {
       rows[next] = p;
       if (MAP) { index_map[p] = next; }
       next += 1u;
@@ -141,25 +147,30 @@ fn write_rows(base: u32, f: vec4<u32>, first: u32) {
   }
 }
 
-@compute @workgroup_size(256)
+// Active pixels among the PER from `base`.
+fn count_flags(base: u32) -> u32 {
+  var v = 0u;
+  for (var j = 0u; j < PER; j++) { v += flag(base + j); }
+  return v;
+}
+
+@compute @workgroup_size(THREADS)
 fn scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
   let b = block_index(wid, nwg);
-  let base = b * BLOCK + lid * 4u;
-  let f = vec4<u32>(flag(base), flag(base + 1u), flag(base + 2u), flag(base + 3u));
-  let scan = workgroup_scan(lid, f.x + f.y + f.z + f.w);
+  let base = b * BLOCK + lid * PER;
+  let scan = workgroup_scan(lid, count_flags(base));
   if (b * BLOCK >= params.entries) { return; }
-  write_rows(base, f, sums[b] + scan.x);
+  write_rows(base, sums[b] + scan.x);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(THREADS)
 fn single(@builtin(local_invocation_index) lid: u32) {
   var offset = 0u;
   for (var block = 0u; block * BLOCK < params.entries; block++) {
-    let base = block * BLOCK + lid * 4u;
-    let f = vec4<u32>(flag(base), flag(base + 1u), flag(base + 2u), flag(base + 3u));
-    let scan = workgroup_scan(lid, f.x + f.y + f.z + f.w);
-    write_rows(base, f, offset + scan.x);
+    let base = block * BLOCK + lid * PER;
+    let scan = workgroup_scan(lid, count_flags(base));
+    write_rows(base, offset + scan.x);
     offset += scan.y;
   }
   if (lid == 0u) { count[0] = offset; }

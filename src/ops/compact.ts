@@ -10,7 +10,7 @@ import { requireRank } from './validate';
  * mode (`rows`, `count`) and the sparse epilogue (`indexMap`).
  */
 
-/** Elements one compaction workgroup covers (256 threads × 4). */
+/** Elements one compaction workgroup covers (256 threads × 4, or 64 × 16 for the one-dispatch path). */
 export const COMPACT_BLOCK = 1024;
 /**
  * Masks of at most this many blocks (32 768 pixels: every FPN level of an 800×1333 input) are
@@ -85,7 +85,7 @@ export function compactPrograms(
       label: 'compact single',
       shader: 'compact',
       entryPoint: 'single',
-      constants: { MAP: map ? 1 : 0 },
+      constants: { MAP: map ? 1 : 0, PER: 16 },
       bindings: [
         scope.uniform(new UniformWriter().u32(pixels, 0, 0, 0).bytes(), 'compact single params'),
         mask.buffer,
