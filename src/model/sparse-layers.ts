@@ -38,16 +38,15 @@ export function gateMasks(layers: LayerBuilder, gate: Value, name: string): { ma
 
 /** Counts a map's positive pixels on the GPU (probe `<probe>`, f32) without compacting them. */
 export function countGate(layers: LayerBuilder, gate: Value, probe: string): void {
-  const mask = layers.graph.value(`${probe}.mask`, gate.shape);
   layers.graph.add({
     name: `${probe} count`,
     stage: layers.stage,
     inputs: [gate],
-    outputs: [mask],
+    outputs: [],
     build: (ctx) => {
-      const sum = sumPrograms(ctx.scope, ctx.tensor(mask));
-      ctx.probe(probe, sum.result.buffer, 'f32');
-      return [gateMaskProgram(ctx.scope, { gate: ctx.tensor(gate), mask: ctx.tensor(mask) }), ...sum.programs];
+      const count = sumPrograms(ctx.scope, ctx.tensor(gate), { positive: true });
+      ctx.probe(probe, count.result.buffer, 'f32');
+      return count.programs;
     },
   });
 }
