@@ -79,7 +79,12 @@ function filled(scope: BufferScope, shape: readonly number[], seed: number, scal
   return { buffer: scope.upload(data), shape };
 }
 
-/** Runs each variant once to compile, then `reps` interleaved timed rounds; medians per variant. */
+/**
+ * Runs each variant once to compile, then `reps` interleaved timed rounds; medians per variant.
+ * (Ratios of minima and medians of per-round ratios were tried too: on SwiftShader, whose
+ * timings are bimodal — the same dispatch takes 3.3 or 5.8 ms depending on whether the second
+ * core is free — both swung more between runs than the ratio of medians.)
+ */
 async function timeSideBySide(rt: GpuRuntime, variants: readonly (readonly KernelProgram[])[], reps: number): Promise<number[]> {
   for (const v of variants) await rt.run([v]);
   const samples = variants.map(() => [] as number[]);
