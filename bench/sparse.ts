@@ -3,7 +3,7 @@
  * block (conv + masked GroupNorm + fused epilogue) and of the gate-restricted depthwise conv, at
  * densities 0 … 100 % of random and clustered masks, with and without the dense fallback, all
  * measured side by side in one run (GPU timestamps when the adapter has them; median of N).
- *   npm run bench:sparse [-- --profile ci|full|both] [--reps N] [--crossover F]
+ *   npm run bench:sparse [-- --profile ci|full|both] [--reps N] [--depthwise-reps N] [--crossover F]
  *                        [--densities 0,0.1,...] [--masks random,clustered] [--ops conv-block,depthwise]
  * `ci`: 64 channels at 32×32; `full`: 256 channels at 64×64 (a dense block takes seconds on
  * SwiftShader: narrow it there with --densities / --masks / --reps).
@@ -80,7 +80,8 @@ function filled(scope: BufferScope, shape: readonly number[], seed: number, scal
 }
 
 /**
- * Runs each variant once to compile, then `reps` interleaved timed rounds; medians per variant.
+ * Runs each variant once to compile, then `reps` interleaved timed rounds (order rotating);
+ * medians per variant.
  * (Ratios of minima and medians of per-round ratios were tried too: on SwiftShader, whose
  * timings are bimodal — the same dispatch takes 3.3 or 5.8 ms depending on whether the second
  * core is free — both swung more between runs than the ratio of medians.)
@@ -89,7 +90,12 @@ async function timeSideBySide(rt: GpuRuntime, variants: readonly (readonly Kerne
   for (const v of variants) await rt.run([v]);
   const samples = variants.map(() => [] as number[]);
   for (let r = 0; r < reps; r++) {
-    for (const [i, v] of variants.entries()) samples[i]!.push(await timePassMs(rt, v));
+    // The order rotates every round: after seconds of work a shared CPU can run the next job
+    // slower, which a fixed order would charge to the same variant every time.
+    for (let k = 0; k < variants.length; k++) {
+      const i = (k + r) % variants.length;
+      samples[i]!.push(await timePassMs(rt, variants[i]!));
+    }
   }
   return samples.map(median);
 }
@@ -263,6 +269,8 @@ export async function main(args: readonly string[]): Promise<number> {
     return 2;
   }
   const reps = Number(option(args, '--reps') ?? 5);
+  // The depthwise conv is ~40× cheaper than the conv block and noisier: more rounds by default.
+  const depthwiseReps = Number(option(args, '--depthwise-reps') ?? 3 * reps);
   const list = (name: string): string[] | undefined => option(args, name)?.split(',').map((v) => v.trim());
   const selection: Selection = {
     densities: list('--densities')?.map(Number) ?? DEFAULT_DENSITIES,
@@ -279,15 +287,15 @@ export async function main(args: readonly string[]): Promise<number> {
   }
   const crossoverArg = option(args, '--crossover');
   const fixedCrossover = crossoverArg === undefined ? undefined : Number(crossoverArg);
-  if (!Number.isInteger(reps) || reps < 1 || (fixedCrossover !== undefined && !Number.isFinite(fixedCrossover))) {
-    console.error('--reps needs a positive integer, --crossover a number');
+  if (!Number.isInteger(reps) || reps < 1 || !Number.isInteger(depthwiseReps) || depthwiseReps < 1 || (fixedCrossover !== undefined && !Number.isFinite(fixedCrossover))) {
+    console.error('--reps and --depthwise-reps need positive integers, --crossover a number');
     return 2;
   }
   const profiles: Profile[] = profileArg === 'both' ? [PROFILES.ci, PROFILES.full] : [PROFILES[profileArg as ProfileName]];
   const rt = await createNodeRuntime();
   const info = rt.capabilities.adapterInfo;
   const adapter = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter';
-  console.log(`adapter: ${adapter}; timing: ${rt.capabilities.timestampQuery ? 'GPU timestamps' : 'wall clock'}; median of ${reps}`);
+  console.log(`adapter: ${adapter}; timing: ${rt.capabilities.timestampQuery ? 'GPU timestamps' : 'wall clock'}; median of ${reps} (depthwise: ${depthwiseReps}) rounds, order rotating`);
   const rows: Row[] = [];
   const calibration: Record<string, { crossover: number; samples: CrossoverSample[] }> = {};
   const scalePath: Record<string, { fusedMs: number; unfusedMs: number }> = {};
@@ -298,7 +306,7 @@ export async function main(args: readonly string[]): Promise<number> {
         const p = makeProblem(scope, profile);
         console.log(`profile ${profile.name}: ${profile.h}×${profile.w}, ${profile.c} → ${profile.c} channels`);
         for (const op of selection.ops) {
-          const r = await measureOp(rt, p, op, reps, fixedCrossover, selection, console.log);
+          const r = await measureOp(rt, p, op, op === 'depthwise' ? depthwiseReps : reps, fixedCrossover, selection, console.log);
           rows.push(...r.rows);
           calibration[`${profile.name}/${op}`] = { crossover: r.crossover, samples: r.samples };
         }
@@ -318,7 +326,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const file = `bench-results/sparse-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(
     file,
-    JSON.stringify({ adapter, timestampQuery: rt.capabilities.timestampQuery, repetitions: reps, selection, rows, calibration, scalePath }, null, 2),
+    JSON.stringify({ adapter, timestampQuery: rt.capabilities.timestampQuery, repetitions: reps, depthwiseRepetitions: depthwiseReps, selection, rows, calibration, scalePath }, null, 2),
   );
   console.log(`wrote ${file}`);
   return 0;
