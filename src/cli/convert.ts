@@ -4,10 +4,10 @@
  */
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DynamicHeadError } from '../errors';
 import type { GateActivation, HeadKind, InputFormat, ModelConfigOverrides } from '../weights/config';
 import { convertCheckpoint, type ConversionResult } from '../weights/convert';
+import { parseCommand } from './parse-command';
 import { ProgressBar } from './progress-bar';
 
 export const CONVERT_USAGE = `usage: dynamic-head convert <checkpoint.pth|.pkl> [-o out.dhw] [options]
@@ -36,40 +36,31 @@ options:
   -h, --help`;
 
 export async function runConvert(args: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        fp16: { type: 'boolean' },
-        head: { type: 'string' },
-        gate: { type: 'string' },
-        tau: { type: 'string' },
-        'input-format': { type: 'string' },
-        'min-size': { type: 'string' },
-        'max-size': { type: 'string' },
-        'score-thresh': { type: 'string' },
-        topk: { type: 'string' },
-        'nms-thresh': { type: 'string' },
-        'max-detections': { type: 'string' },
-        'stride-in-3x3': { type: 'boolean' },
-        progress: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n\n${CONVERT_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    args,
+    {
+      output: { type: 'string', short: 'o' },
+      fp16: { type: 'boolean' },
+      head: { type: 'string' },
+      gate: { type: 'string' },
+      tau: { type: 'string' },
+      'input-format': { type: 'string' },
+      'min-size': { type: 'string' },
+      'max-size': { type: 'string' },
+      'score-thresh': { type: 'string' },
+      topk: { type: 'string' },
+      'nms-thresh': { type: 'string' },
+      'max-detections': { type: 'string' },
+      'stride-in-3x3': { type: 'boolean' },
+      progress: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    CONVERT_USAGE,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values: v, positionals } = parsed;
-  if (v.help) {
-    process.stdout.write(`${CONVERT_USAGE}\n`);
-    return 0;
-  }
   if (positionals.length !== 1) {
     process.stderr.write(`expected exactly one input checkpoint\n\n${CONVERT_USAGE}\n`);
     return 2;

@@ -7,12 +7,12 @@
 import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { DynamicHeadError } from '../errors';
 import { createNodeRuntime } from '../gpu/node-gpu';
 import type { DetectionResult } from '../model/engine';
 import { DetectorEngine, LEVEL_NAMES } from '../model/engine';
 import { readImageFile } from './image';
+import { parseCommand } from './parse-command';
 
 export const DETECT_USAGE = `usage: dynamic-head detect <weights.dhw> <image.png|.jpg> [more images] [options]
 
@@ -76,30 +76,21 @@ function dump(dir: string, id: string, imagePath: string, result: DetectionResul
 }
 
 export async function runDetect(args: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        'min-size': { type: 'string' },
-        'max-size': { type: 'string' },
-        'score-thresh': { type: 'string' },
-        dump: { type: 'string' },
-        stats: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n\n${DETECT_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    args,
+    {
+      json: { type: 'boolean' },
+      'min-size': { type: 'string' },
+      'max-size': { type: 'string' },
+      'score-thresh': { type: 'string' },
+      dump: { type: 'string' },
+      stats: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    DETECT_USAGE,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${DETECT_USAGE}\n`);
-    return 0;
-  }
   const [weightsPath, ...images] = positionals;
   if (!weightsPath || images.length === 0) {
     process.stderr.write(`${DETECT_USAGE}\n`);
