@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { WebGPUUnavailableError } from '../errors';
+import { paceDawnEvents, type DawnEventPacing } from './dawn-event-pacing';
 import { GpuRuntime, type RuntimeOptions } from './runtime';
 
 /**
@@ -18,7 +19,25 @@ function chooseVulkanDriver(): void {
   if (existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 }
 
+/**
+ * A software Vulkan driver runs shaders on the CPU cores dawn.node's wait loop would spin on, so
+ * its waits are paced there (see dawn-event-pacing.ts). `DYNAMIC_HEAD_DAWN_EVENTS=paced|spin`
+ * overrides the choice.
+ */
+function chooseEventPacing(): DawnEventPacing | undefined {
+  const choice = process.env.DYNAMIC_HEAD_DAWN_EVENTS;
+  const software = /swiftshader|lvp_icd|lavapipe/i.test(process.env.VK_ICD_FILENAMES ?? '');
+  if (choice === 'spin' || (choice !== 'paced' && !software)) return undefined;
+  return paceDawnEvents();
+}
+
 let gpu: GPU | undefined;
+let pacing: DawnEventPacing | undefined;
+
+/** The event pacing in effect for this process's Dawn, if any. */
+export function dawnEventPacing(): DawnEventPacing | undefined {
+  return pacing;
+}
 
 export async function nodeGpu(): Promise<GPU> {
   if (!gpu) {
@@ -29,6 +48,7 @@ export async function nodeGpu(): Promise<GPU> {
     } catch (error) {
       throw new WebGPUUnavailableError(`the "webgpu" package (Dawn for Node) could not be loaded: ${(error as Error).message}; install it with \`npm install webgpu\``);
     }
+    pacing = chooseEventPacing();
     const { create, globals } = dawn;
     Object.assign(globalThis, globals);
     gpu = create([]) as GPU;
