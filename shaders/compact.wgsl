@@ -11,24 +11,25 @@
 //   scatter      : workgroup b rescans its block's mask and writes each active pixel p to
 //                  rows[offset] (offset = block prefix + rank inside the block), and index_map[p]
 //                  (0xffffffff where inactive) when MAP.
-//   single       : small masks (≤ SINGLE_BLOCKS blocks, see compact.ts) in ONE dispatch: one
-//                  workgroup walks the blocks in order, scanning each and carrying the running
-//                  offset, writes rows / index_map like scatter and the total to count[0]. A
-//                  dispatch costs more than this serial walk for the head's map sizes. Run with
-//                  PER = 16 (64 threads): the fewer threads meet at a barrier, the cheaper it is
-//                  on software adapters, and 16 reads per thread cost nothing on a GPU.
+//   single       : small masks (≤ SINGLE_BLOCKS blocks, see compact.ts) in ONE dispatch and ONE
+//                  barrier: each of SINGLE_THREADS threads counts a contiguous chunk of the mask,
+//                  then sums the counts of the chunks before its own (≤ 255 adds of workgroup
+//                  memory) and writes its chunk's rows / index_map; the last thread writes the
+//                  total to count[0]. A dispatch, and on software adapters a barrier, costs more
+//                  than these serial walks at the head's map sizes.
 // Everything is integer arithmetic in a fixed order, so results never depend on scheduling.
 // Layout: mask f32 [pixels]; sums u32, every level packed one after another (offsets in params);
 // rows u32 [pixels]; count u32 [1]; index_map u32 [pixels].
 // Dispatch: ceil(entries / 1024) workgroups of THREADS per level, folded over x and y above 65535.
 
 override MAP: bool = false;
-// Elements per thread: 4 (256 threads; count_blocks, reduce_level, scan_level, scatter) or 16
-// (64 threads; single).
-override PER: u32 = 4u;
+// Elements per thread of the block entries (256 threads).
+const PER: u32 = 4u;
+// Threads of `single` (≤ 256).
+override SINGLE_THREADS: u32 = 32u;
 
 const BLOCK: u32 = 1024u;
-override THREADS: u32 = BLOCK / PER;
+const THREADS: u32 = BLOCK / PER;
 const NONE: u32 = 0xffffffffu;
 
 struct Params {
@@ -100,7 +101,8 @@ fn workgroup_scan(lid: u32, v: u32) -> vec2<u32> {
 fn count_blocks(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
                 @builtin(num_workgroups) nwg: vec3<u32>) {
   let b = block_index(wid, nwg);
-  let scan = workgroup_scan(lid, count_flags(b * BLOCK + lid * PER));
+  let base = b * BLOCK + lid * PER;
+  let scan = workgroup_scan(lid, count_flags(base, base + PER));
   if (lid == 0u && b * BLOCK < params.entries) { sums[b] = scan.y; }
 }
 
@@ -130,13 +132,11 @@ fn scan_level(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
   if (params.parent == NONE && lid == 0u) { count[0] = scan.y; }
 }
 
-// Writes the active ones of the PER pixels from `base` to rows[first ...] and, with MAP, every
-// one of them to index_map.
-fn write_rows(base: u32, first: u32) {
+// Writes the active ones of pixels [lo, hi) to rows[first ...] and, with MAP, every one of them
+// to index_map; returns the position after the last one written.
+fn write_rows(lo: u32, hi: u32, first: u32) -> u32 {
   var next = first;
-  for (var j = 0u; j < PER; j++) {
-    let p = base + j;
-    if (p >= params.entries) { break; }
+  for (var p = lo; p < hi; p++) {
     if (flag(p) == 1u) {
       rows[next] = p;
       if (MAP) { index_map[p] = next; }
@@ -145,12 +145,13 @@ fn write_rows(base: u32, first: u32) {
       index_map[p] = NONE;
     }
   }
+  return next;
 }
 
-// Active pixels among the PER from `base`.
-fn count_flags(base: u32) -> u32 {
+// Active pixels among [lo, hi) (flag() is 0 past the end).
+fn count_flags(lo: u32, hi: u32) -> u32 {
   var v = 0u;
-  for (var j = 0u; j < PER; j++) { v += flag(base + j); }
+  for (var p = lo; p < hi; p++) { v += flag(p); }
   return v;
 }
 
@@ -159,19 +160,20 @@ fn scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
            @builtin(num_workgroups) nwg: vec3<u32>) {
   let b = block_index(wid, nwg);
   let base = b * BLOCK + lid * PER;
-  let scan = workgroup_scan(lid, count_flags(base));
+  let scan = workgroup_scan(lid, count_flags(base, base + PER));
   if (b * BLOCK >= params.entries) { return; }
-  write_rows(base, sums[b] + scan.x);
+  write_rows(base, min(base + PER, params.entries), sums[b] + scan.x);
 }
 
-@compute @workgroup_size(THREADS)
+@compute @workgroup_size(SINGLE_THREADS)
 fn single(@builtin(local_invocation_index) lid: u32) {
+  let per = (params.entries + SINGLE_THREADS - 1u) / SINGLE_THREADS;
+  let lo = min(params.entries, lid * per);
+  let hi = min(params.entries, lo + per);
+  partial[lid] = count_flags(lo, hi);
+  workgroupBarrier();
   var offset = 0u;
-  for (var block = 0u; block * BLOCK < params.entries; block++) {
-    let base = block * BLOCK + lid * PER;
-    let scan = workgroup_scan(lid, count_flags(base));
-    write_rows(base, offset + scan.x);
-    offset += scan.y;
-  }
-  if (lid == 0u) { count[0] = offset; }
+  for (var j = 0u; j < lid; j++) { offset += partial[j]; }
+  let end = write_rows(lo, hi, offset);
+  if (lid == SINGLE_THREADS - 1u) { count[0] = end; }
 }

@@ -10,13 +10,15 @@ import { requireRank } from './validate';
  * mode (`rows`, `count`) and the sparse epilogue (`indexMap`).
  */
 
-/** Elements one compaction workgroup covers (256 threads × 4, or 64 × 16 for the one-dispatch path). */
+/** Elements one workgroup of the multi-dispatch block scan covers (256 threads × 4). */
 export const COMPACT_BLOCK = 1024;
 /**
  * Masks of at most this many blocks (32 768 pixels: every FPN level of an 800×1333 input) are
  * compacted by one workgroup in one dispatch; larger ones by the multi-dispatch block scan.
  */
 export const COMPACT_SINGLE_BLOCKS = 32;
+/** Threads of the one-dispatch compaction (each walks a contiguous chunk of the mask). */
+export const COMPACT_SINGLE_THREADS = 32;
 /** index_map value of an inactive pixel. */
 export const INACTIVE_INDEX = 0xffffffff;
 
@@ -41,6 +43,8 @@ export interface CompactOptions {
   readonly map?: Tensor;
   /** Use the multi-dispatch block scan even for a small mask (tests, benchmarks). */
   readonly multiBlock?: boolean;
+  /** Threads of the one-dispatch compaction, 1 to 256 (default COMPACT_SINGLE_THREADS). */
+  readonly singleThreads?: number;
 }
 
 /** Sizes of the block-sum levels for `pixels` elements: level 0 has one entry per block, etc. */
@@ -79,13 +83,17 @@ export function compactPrograms(
   const distinct = new Set([rows.buffer, count.buffer, map?.buffer].filter((b) => b !== undefined));
   if (distinct.size !== (map ? 3 : 2)) throw new InvalidArgumentError('rows', 'rows, count and map need distinct buffers');
 
+  const singleThreads = options.singleThreads ?? COMPACT_SINGLE_THREADS;
+  if (!Number.isInteger(singleThreads) || singleThreads < 1 || singleThreads > 256) {
+    throw new InvalidArgumentError('singleThreads', `expected an integer in [1, 256], got ${singleThreads}`);
+  }
   const unusedMap = map ? map.buffer : scope.storage(16, 'compact: no map');
   if (!options.multiBlock && pixels <= COMPACT_SINGLE_BLOCKS * COMPACT_BLOCK) {
     const single: KernelProgram = {
       label: 'compact single',
       shader: 'compact',
       entryPoint: 'single',
-      constants: { MAP: map ? 1 : 0, PER: 16 },
+      constants: { MAP: map ? 1 : 0, SINGLE_THREADS: singleThreads },
       bindings: [
         scope.uniform(new UniformWriter().u32(pixels, 0, 0, 0).bytes(), 'compact single params'),
         mask.buffer,

@@ -25,10 +25,10 @@ async function checkCompaction(rt: GpuRuntime, mask: Float32Array, what: string)
   if (mask.length <= COMPACT_SINGLE_BLOCKS * COMPACT_BLOCK) await checkCompactionWith(rt, mask, `${what} (block scan)`, true);
 }
 
-async function checkCompactionWith(rt: GpuRuntime, mask: Float32Array, what: string, multiBlock: boolean): Promise<void> {
+async function checkCompactionWith(rt: GpuRuntime, mask: Float32Array, what: string, multiBlock: boolean, singleThreads?: number): Promise<void> {
   await withScope(rt, what, async (scope) => {
     const tensor = uploadTensor(scope, mask, [mask.length]);
-    const { programs, active } = compactPrograms(scope, tensor, { multiBlock });
+    const { programs, active } = compactPrograms(scope, tensor, { multiBlock, singleThreads });
     const single = !multiBlock && mask.length <= COMPACT_SINGLE_BLOCKS * COMPACT_BLOCK;
     assert(programs.length === (single ? 1 : 3) || mask.length > 1 << 20, `${what}: ${programs.length} programs`);
     await rt.run([programs]);
@@ -88,6 +88,18 @@ export default defineKernelSuite('compact', [
       const past = randomGate(1, COMPACT_SINGLE_BLOCKS * COMPACT_BLOCK + 1, 0.2, 10);
       past[past.length - 1] = 1;
       await checkCompaction(rt, past, 'one past the one-dispatch limit');
+      // The one-dispatch path's chunking with other thread counts: one thread, a count that does
+      // not divide the mask, more threads than pixels.
+      for (const threads of [1, 7, 256]) {
+        await checkCompactionWith(rt, randomGate(13, 21, 0.3, 11), `random 13×21, ${threads} threads`, false, threads);
+        await checkCompactionWith(rt, clusteredGate(37, 53, 0.4, 12), `clustered 37×53, ${threads} threads`, false, threads);
+      }
+      await withScope(rt, 'bad thread count', async (scope) => {
+        const tensor = uploadTensor(scope, new Float32Array(8), [8]);
+        for (const threads of [0, 257, 2.5]) {
+          await assertRejects(async () => compactPrograms(scope, tensor, { singleThreads: threads }), InvalidArgumentError, 'singleThreads');
+        }
+      });
     },
   },
   {
