@@ -3,7 +3,7 @@
  * block (conv + masked GroupNorm + fused epilogue) and of the gate-restricted depthwise conv, at
  * densities 0 … 100 % of random and clustered masks, with and without the dense fallback, all
  * measured side by side in one run (GPU timestamps when the adapter has them; median of N).
- *   npm run bench:sparse [-- --profile ci|full|both] [--reps N] [--depthwise-reps N] [--crossover F]
+ *   npm run bench:sparse [-- --profile ci|full|both] [--reps N] [--depthwise-reps N] [--crossover F] [--min-pass-ms M]
  *                        [--densities 0,0.1,...] [--masks random,clustered] [--ops conv-block,depthwise]
  * `ci`: 64 channels at 32×32; `full`: 256 channels at 64×64 (a dense block takes seconds on
  * SwiftShader: narrow it there with --densities / --masks / --reps).
@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { BufferScope } from '../src/gpu/buffers';
 import type { KernelProgram } from '../src/gpu/kernel';
-import { createNodeRuntime } from '../src/gpu/node-gpu';
+import { createNodeRuntime, dawnEventPacing } from '../src/gpu/node-gpu';
 import type { GpuRuntime } from '../src/gpu/runtime';
 import { compactPrograms } from '../src/ops/compact';
 import { depthwiseConv3x3Program } from '../src/ops/depthwise-conv';
@@ -56,6 +56,8 @@ interface Row {
   readonly mask: MaskKind;
   readonly target: number;
   readonly density: number;
+  /** Runs of the op per timed pass. */
+  readonly batch: number;
   readonly denseMs: number;
   readonly sparseMs: number;
   readonly fallbackMs?: number;
@@ -81,23 +83,33 @@ function filled(scope: BufferScope, shape: readonly number[], seed: number, scal
 
 /**
  * Runs each variant once to compile, then `reps` interleaved timed rounds (order rotating);
- * medians per variant.
- * (Ratios of minima and medians of per-round ratios were tried too: on SwiftShader, whose
- * timings are bimodal — the same dispatch takes 3.3 or 5.8 ms depending on whether the second
- * core is free — both swung more between runs than the ratio of medians.)
+ * medians per variant. A timed pass runs a variant `batch` times back to back (each variant is
+ * idempotent) and counts the mean: SwiftShader's timestamps tick every 65.5 µs, ±2 % of a 3 ms
+ * op, and a batch of 8 cuts that to ±0.3 %. The batch is chosen once per mask so the dense
+ * variant's pass lasts at least `minPassMs`.
+ * (Ratios of minima and medians of per-round ratios were tried too: both swung more between runs
+ * than the ratio of medians.)
  */
-async function timeSideBySide(rt: GpuRuntime, variants: readonly (readonly KernelProgram[])[], reps: number): Promise<number[]> {
+async function timeSideBySide(
+  rt: GpuRuntime,
+  variants: readonly (readonly KernelProgram[])[],
+  reps: number,
+  minPassMs: number,
+): Promise<{ medians: number[]; batch: number }> {
   for (const v of variants) await rt.run([v]);
+  const denseMs = await timePassMs(rt, variants[1] ?? variants[0]!);
+  const batch = Math.max(1, Math.min(32, Math.ceil(minPassMs / Math.max(denseMs, 1e-3))));
+  const passes = variants.map((v) => Array.from({ length: batch }, () => v).flat());
   const samples = variants.map(() => [] as number[]);
   for (let r = 0; r < reps; r++) {
     // The order rotates every round: after seconds of work a shared CPU can run the next job
     // slower, which a fixed order would charge to the same variant every time.
     for (let k = 0; k < variants.length; k++) {
       const i = (k + r) % variants.length;
-      samples[i]!.push(await timePassMs(rt, variants[i]!));
+      samples[i]!.push((await timePassMs(rt, passes[i]!)) / batch);
     }
   }
-  return samples.map(median);
+  return { medians: samples.map(median), batch };
 }
 
 interface Problem {
@@ -177,6 +189,7 @@ async function measureOp(
   reps: number,
   fixedCrossover: number | undefined,
   selection: Selection,
+  minPassMs: number,
   log: (line: string) => void,
 ): Promise<{ rows: Row[]; crossover: number; samples: CrossoverSample[] }> {
   const variantsOf = op === 'conv-block' ? convVariants : depthwiseVariants;
@@ -189,7 +202,7 @@ async function measureOp(
   // Pass 1: sparse vs dense everywhere; the random-mask samples calibrate the crossover.
   const first = [];
   for (const m of fixedCrossover === undefined ? masks : []) {
-    const [sparseMs, denseMs] = await timeSideBySide(rt, variantsOf(p, m.data), reps);
+    const [sparseMs, denseMs] = (await timeSideBySide(rt, variantsOf(p, m.data), reps, minPassMs)).medians;
     first.push({ ...m, sparseMs: sparseMs!, denseMs: denseMs! });
     log(`  ${op} ${m.kind} ${(m.target * 100).toFixed(0)} %: sparse ${sparseMs!.toFixed(2)} ms, dense ${denseMs!.toFixed(2)} ms`);
   }
@@ -199,8 +212,10 @@ async function measureOp(
   // Pass 2: all three side by side, the fallback using that crossover.
   const rows: Row[] = [];
   for (const m of masks) {
-    const [sparseMs, denseMs, fallbackMs] = await timeSideBySide(rt, variantsOf(p, m.data, crossover), reps);
+    const timed = await timeSideBySide(rt, variantsOf(p, m.data, crossover), reps, minPassMs);
+    const [sparseMs, denseMs, fallbackMs] = timed.medians;
     rows.push({
+      batch: timed.batch,
       profile: p.profile.name,
       op,
       mask: m.kind,
@@ -217,7 +232,7 @@ async function measureOp(
 }
 
 /** The exact scale path (fused) against dw → GroupNorm → mulGate; density-independent. */
-async function measureScalePath(rt: GpuRuntime, p: Problem, reps: number): Promise<{ fusedMs: number; unfusedMs: number }> {
+async function measureScalePath(rt: GpuRuntime, p: Problem, reps: number, minPassMs: number): Promise<{ fusedMs: number; unfusedMs: number }> {
   const { scope, profile } = p;
   const { h, w, c } = profile;
   const gate: Tensor = { buffer: scope.upload(randomGate(h, w, 0.3, 7)), shape: [1, h, w, 1] };
@@ -231,12 +246,12 @@ async function measureScalePath(rt: GpuRuntime, p: Problem, reps: number): Promi
   const fused = scalePathPrograms(scope, {
     input: p.input, weights: p.dwWeights, bias: p.dwBias, gamma: p.gamma, beta: p.beta, groups: 32, gate, out: p.out, scratch: dw,
   });
-  const [fusedMs, unfusedMs] = await timeSideBySide(rt, [fused, unfused], reps);
+  const [fusedMs, unfusedMs] = (await timeSideBySide(rt, [fused, unfused], reps, minPassMs)).medians;
   return { fusedMs: fusedMs!, unfusedMs: unfusedMs! };
 }
 
 function table(rows: readonly Row[]): string {
-  const head = 'profile | op         | mask      | target | actual | dense ms | sparse ms | sparse/dense | fallback ms | fallback/dense | targets';
+  const head = 'profile | op         | mask      | target | actual | batch | dense ms | sparse ms | sparse/dense | fallback ms | fallback/dense | targets';
   const lines = rows.map((r) => {
     const okSparse = r.target > 0.6 || r.sparseRatio <= r.density + 0.05;
     const okFallback = (r.fallbackRatio ?? 0) <= 1.02 && (r.target > 0.6 || (r.fallbackRatio ?? 0) <= r.density + 0.05);
@@ -246,6 +261,7 @@ function table(rows: readonly Row[]): string {
       r.mask.padEnd(9),
       `${(r.target * 100).toFixed(0)} %`.padStart(6),
       `${(r.density * 100).toFixed(1)} %`.padStart(6),
+      String(r.batch).padStart(5),
       r.denseMs.toFixed(2).padStart(8),
       r.sparseMs.toFixed(2).padStart(9),
       r.sparseRatio.toFixed(3).padStart(12),
@@ -285,17 +301,21 @@ export async function main(args: readonly string[]): Promise<number> {
     console.error('--densities takes numbers in [0, 1], --masks random|clustered, --ops conv-block|depthwise');
     return 2;
   }
+  // A timed pass lasts at least this long (short ops run several times per pass).
+  const minPassMs = Number(option(args, '--min-pass-ms') ?? 20);
   const crossoverArg = option(args, '--crossover');
   const fixedCrossover = crossoverArg === undefined ? undefined : Number(crossoverArg);
-  if (!Number.isInteger(reps) || reps < 1 || !Number.isInteger(depthwiseReps) || depthwiseReps < 1 || (fixedCrossover !== undefined && !Number.isFinite(fixedCrossover))) {
-    console.error('--reps and --depthwise-reps need positive integers, --crossover a number');
+  if (!Number.isInteger(reps) || reps < 1 || !Number.isInteger(depthwiseReps) || depthwiseReps < 1 || (fixedCrossover !== undefined && !Number.isFinite(fixedCrossover)) || !(minPassMs >= 0)) {
+    console.error('--reps and --depthwise-reps need positive integers, --crossover a number, --min-pass-ms a number ≥ 0');
     return 2;
   }
   const profiles: Profile[] = profileArg === 'both' ? [PROFILES.ci, PROFILES.full] : [PROFILES[profileArg as ProfileName]];
   const rt = await createNodeRuntime();
   const info = rt.capabilities.adapterInfo;
   const adapter = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter';
-  console.log(`adapter: ${adapter}; timing: ${rt.capabilities.timestampQuery ? 'GPU timestamps' : 'wall clock'}; median of ${reps} (depthwise: ${depthwiseReps}) rounds, order rotating`);
+  const pacing = dawnEventPacing();
+  const events = pacing ? `dawn events paced (${pacing.intervalMs} ms)` : 'dawn events spinning';
+  console.log(`adapter: ${adapter}; timing: ${rt.capabilities.timestampQuery ? 'GPU timestamps' : 'wall clock'}; ${events}; median of ${reps} (depthwise: ${depthwiseReps}) rounds, order rotating, passes ≥ ${minPassMs} ms`);
   const rows: Row[] = [];
   const calibration: Record<string, { crossover: number; samples: CrossoverSample[] }> = {};
   const scalePath: Record<string, { fusedMs: number; unfusedMs: number }> = {};
@@ -306,11 +326,11 @@ export async function main(args: readonly string[]): Promise<number> {
         const p = makeProblem(scope, profile);
         console.log(`profile ${profile.name}: ${profile.h}×${profile.w}, ${profile.c} → ${profile.c} channels`);
         for (const op of selection.ops) {
-          const r = await measureOp(rt, p, op, op === 'depthwise' ? depthwiseReps : reps, fixedCrossover, selection, console.log);
+          const r = await measureOp(rt, p, op, op === 'depthwise' ? depthwiseReps : reps, fixedCrossover, selection, minPassMs, console.log);
           rows.push(...r.rows);
           calibration[`${profile.name}/${op}`] = { crossover: r.crossover, samples: r.samples };
         }
-        scalePath[profile.name] = await measureScalePath(rt, p, reps);
+        scalePath[profile.name] = await measureScalePath(rt, p, reps, minPassMs);
       } finally {
         scope.dispose();
       }
@@ -326,7 +346,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const file = `bench-results/sparse-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(
     file,
-    JSON.stringify({ adapter, timestampQuery: rt.capabilities.timestampQuery, repetitions: reps, depthwiseRepetitions: depthwiseReps, selection, rows, calibration, scalePath }, null, 2),
+    JSON.stringify({ adapter, dawnEventPacing: pacing?.intervalMs ?? null, timestampQuery: rt.capabilities.timestampQuery, repetitions: reps, depthwiseRepetitions: depthwiseReps, minPassMs, selection, rows, calibration, scalePath }, null, 2),
   );
   console.log(`wrote ${file}`);
   return 0;
