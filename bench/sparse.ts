@@ -172,13 +172,9 @@ function convVariants(p: Problem, maskData: Float32Array, crossover?: number): K
 function depthwiseVariants(p: Problem, maskData: Float32Array, crossover?: number): KernelProgram[][] {
   const { scope, profile } = p;
   const mask: Tensor = { buffer: scope.upload(maskData), shape: [1, profile.h, profile.w, 1] };
-  const { programs: compact, active } = compactPrograms(scope, mask, { indexMap: false });
-  const args = { input: p.input, weights: p.dwWeights, bias: p.dwBias, active, out: p.out };
-  const variants = [
-    [...compact, ...sparseDepthwisePrograms(scope, args).programs],
-    [depthwiseConv3x3Program(scope, p.input, p.dwWeights, p.dwBias, p.out)],
-  ];
-  if (crossover !== undefined) variants.push([...compact, ...sparseDepthwisePrograms(scope, { ...args, crossover }).programs]);
+  const args = { input: p.input, weights: p.dwWeights, bias: p.dwBias, mask, out: p.out };
+  const variants = [sparseDepthwisePrograms(scope, args).programs, [depthwiseConv3x3Program(scope, p.input, p.dwWeights, p.dwBias, p.out)]];
+  if (crossover !== undefined) variants.push(sparseDepthwisePrograms(scope, { ...args, crossover }).programs);
   return variants;
 }
 

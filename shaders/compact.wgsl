@@ -16,7 +16,12 @@
 //                  then sums the counts of the chunks before its own (≤ 255 adds of workgroup
 //                  memory) and writes its chunk's rows / index_map; the last thread writes the
 //                  total to count[0]. A dispatch, and on software adapters a barrier, costs more
-//                  than these serial walks at the head's map sizes.
+//                  than these serial walks at the head's map sizes. With params.src > 0 it also
+//                  writes one consumer's indirect arguments (so no separate arguments dispatch):
+//                  dispatch_args[0 .. 2] ← ceil(count / params.src) workgroups when the count is
+//                  at most params.dst (the sparse limit), else none; with params.parent ≠ 0,
+//                  dispatch_args[3 .. 5] ← the dense fallback's workgroups for every pixel when
+//                  the count is above it, else none.
 // Everything is integer arithmetic in a fixed order, so results never depend on scheduling.
 // Layout: mask f32 [pixels]; sums u32, every level packed one after another (offsets in params);
 // rows u32 [pixels]; count u32 [1]; index_map u32 [pixels].
@@ -25,8 +30,12 @@
 override MAP: bool = false;
 // Elements per thread of the block entries (256 threads).
 const PER: u32 = 4u;
-// Threads of `single` (≤ 256).
-override SINGLE_THREADS: u32 = 32u;
+// Set by the runtime for CPU implementations of WebGPU (see capabilities.ts).
+override SOFTWARE_ADAPTER: bool = false;
+// Threads of `single` (≤ 256): on a software adapter 16 (measured fastest of 16 … 256 at every
+// map size up to 128×256 on SwiftShader: each extra group of threads costs more than its share of
+// the walk saves); on a GPU 256, so the chunk walks stay short.
+override SINGLE_THREADS: u32 = select(256u, 16u, SOFTWARE_ADAPTER);
 
 const BLOCK: u32 = 1024u;
 const THREADS: u32 = BLOCK / PER;
@@ -34,14 +43,17 @@ const NONE: u32 = 0xffffffffu;
 
 struct Params {
   entries: u32,     // elements this dispatch covers (pixels, or entries of a sums level)
-  src: u32,         // reduce_level / scan_level: offset of that level in sums
-  dst: u32,         // reduce_level: offset of the next level; count_blocks, scatter: unused
-  parent: u32,      // scan_level: offset of the parent level, or NONE at the top
+  src: u32,         // reduce_level / scan_level: offset of that level in sums;
+                    // single: the consumer's rows per workgroup (0: write no arguments)
+  dst: u32,         // reduce_level: offset of the next level; single: the sparse limit
+  parent: u32,      // scan_level: offset of the parent level, or NONE at the top;
+                    // single: 1 to write the dense fallback's arguments too
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> mask: array<f32>;
 @group(0) @binding(2) var<storage, read_write> sums: array<u32>;
+@group(0) @binding(2) var<storage, read_write> dispatch_args: array<u32>; // single only
 @group(0) @binding(3) var<storage, read_write> count: array<u32>;
 @group(0) @binding(4) var<storage, read_write> rows: array<u32>;
 @group(0) @binding(5) var<storage, read_write> index_map: array<u32>;
@@ -175,5 +187,25 @@ fn single(@builtin(local_invocation_index) lid: u32) {
   var offset = 0u;
   for (var j = 0u; j < lid; j++) { offset += partial[j]; }
   let end = write_rows(lo, hi, offset);
-  if (lid == SINGLE_THREADS - 1u) { count[0] = end; }
+  if (lid == SINGLE_THREADS - 1u) {
+    count[0] = end;
+    if (params.src > 0u) { write_dispatch(end); }
+  }
+}
+
+// Indirect arguments for ceil(rows / params.src) workgroups at args[at .. at + 2], folded into y
+// above 65535; (0, 0, 0) for no rows.
+fn write_groups(at: u32, rows: u32) {
+  let groups = (rows + params.src - 1u) / params.src;
+  let y = max(1u, (groups + 65534u) / 65535u);
+  let none = groups == 0u;
+  dispatch_args[at] = (groups + y - 1u) / y;
+  dispatch_args[at + 1u] = select(y, 0u, none);
+  dispatch_args[at + 2u] = select(1u, 0u, none);
+}
+
+fn write_dispatch(total: u32) {
+  let sparse = total <= params.dst;
+  write_groups(0u, select(0u, total, sparse));
+  if (params.parent != 0u) { write_groups(3u, select(params.entries, 0u, sparse)); }
 }

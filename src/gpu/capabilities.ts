@@ -41,6 +41,29 @@ export interface Capabilities {
   /** The limits the device was created with (the adapter's maxima for the ones we care about). */
   readonly limits: Readonly<Record<LimitName, number>>;
   readonly adapterInfo: { vendor: string; architecture: string; device: string; description: string };
+  /**
+   * The adapter runs shaders on the CPU (SwiftShader, llvmpipe/lavapipe, WARP, or one the
+   * browser marks as a fallback adapter): some kernels pick fewer threads per workgroup there,
+   * through the SOFTWARE_ADAPTER override (see adapterOverrides).
+   */
+  readonly softwareAdapter: boolean;
+}
+
+const SOFTWARE_ADAPTER_NAMES = /swiftshader|llvmpipe|lavapipe|\bwarp\b|basic render|software/i;
+
+/** Whether the adapter described by `info` is a CPU implementation of WebGPU. */
+export function isSoftwareAdapter(info: Partial<Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'>> & { isFallbackAdapter?: boolean }): boolean {
+  if (info.isFallbackAdapter) return true;
+  return [info.vendor, info.architecture, info.device, info.description].some((text) => text && SOFTWARE_ADAPTER_NAMES.test(text));
+}
+
+/**
+ * Override constants every shader that declares them receives from the runtime: kernels tuned
+ * per kind of adapter read `SOFTWARE_ADAPTER` (a barrier or a dispatch costs far more, relative
+ * to arithmetic, on a CPU implementation than on a GPU).
+ */
+export function adapterOverrides(capabilities: Pick<Capabilities, 'softwareAdapter'>): Record<string, number> {
+  return { SOFTWARE_ADAPTER: capabilities.softwareAdapter ? 1 : 0 };
 }
 
 export interface DeviceRequest {
@@ -73,16 +96,19 @@ export function readCapabilities(adapter: GPUAdapter, device: GPUDevice): Capabi
   const limits = {} as Record<LimitName, number>;
   for (const name of Object.keys(REQUIRED_LIMITS) as LimitName[]) limits[name] = device.limits[name];
   const info = adapter.info;
+  const adapterInfo = {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+  };
+  const fallback = (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter;
   return {
     f16: device.features.has('shader-f16'),
     timestampQuery: device.features.has('timestamp-query'),
     subgroups: device.features.has('subgroups'),
     limits,
-    adapterInfo: {
-      vendor: info?.vendor ?? '',
-      architecture: info?.architecture ?? '',
-      device: info?.device ?? '',
-      description: info?.description ?? '',
-    },
+    adapterInfo,
+    softwareAdapter: isSoftwareAdapter({ ...adapterInfo, isFallbackAdapter: fallback === true }),
   };
 }

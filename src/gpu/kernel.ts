@@ -8,10 +8,14 @@ export type OverrideConstants = Readonly<Record<string, number>>;
 /** A buffer bound at one binding slot; a bare GPUBuffer binds the whole buffer. */
 export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
 
+/** Workgroup counts written on the GPU: 3 × u32 at `offset` bytes of an INDIRECT buffer. */
+export interface IndirectDispatch {
+  readonly indirect: GPUBuffer;
+  readonly offset: number;
+}
+
 /** Workgroup counts, or an indirect-arguments buffer (3 x u32) written on the GPU. */
-export type Dispatch =
-  | readonly [number, number, number]
-  | { readonly indirect: GPUBuffer; readonly offset: number };
+export type Dispatch = readonly [number, number, number] | IndirectDispatch;
 
 export interface KernelProgram {
   /** Shown in GPU debuggers and error messages. */

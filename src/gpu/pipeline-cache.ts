@@ -13,7 +13,14 @@ export class PipelineCache {
   private readonly ready = new Map<string, GPUComputePipeline>();
   private readonly pending = new Map<string, Promise<GPUComputePipeline>>();
 
-  constructor(private readonly device: GPUDevice) {}
+  /**
+   * `adapterConstants` (e.g. SOFTWARE_ADAPTER) go to every shader that declares them, unless a
+   * program sets them itself; they are fixed for the device, so pipeline keys leave them out.
+   */
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly adapterConstants: Readonly<Record<string, number>> = {},
+  ) {}
 
   get size(): number {
     return this.ready.size;
@@ -40,6 +47,10 @@ export class PipelineCache {
     return pipeline;
   }
 
+  private adapterConstantsFor(declared: Set<string>): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.adapterConstants).filter(([name]) => declared.has(name)));
+  }
+
   private async compile(
     key: string,
     shader: string,
@@ -61,7 +72,7 @@ export class PipelineCache {
       const pipeline = await this.device.createComputePipelineAsync({
         label: key,
         layout: 'auto',
-        compute: { module, entryPoint, constants: { ...constants } },
+        compute: { module, entryPoint, constants: { ...this.adapterConstantsFor(declared), ...constants } },
       });
       this.ready.set(key, pipeline);
       return pipeline;

@@ -1,6 +1,6 @@
 import { AdapterUnavailableError, DeviceLostError, WebGPUUnavailableError } from '../errors';
 import { BufferScope, readBuffer, writeBuffer, type HostData } from './buffers';
-import { planDeviceRequest, readCapabilities, type Capabilities, type LimitName, type OptionalFeature } from './capabilities';
+import { adapterOverrides, planDeviceRequest, readCapabilities, type Capabilities, type LimitName, type OptionalFeature } from './capabilities';
 import type { Binding, KernelProgram } from './kernel';
 import { PipelineCache } from './pipeline-cache';
 import { PassTimer, type PassTimings } from './timing';
@@ -186,11 +186,12 @@ export class GpuRuntime extends EventTarget {
     });
     const device = await adapter.requestDevice({ ...request, label: 'dynamic-head' });
     const generation = ++this.generationCounter;
+    const capabilities = readCapabilities(adapter, device);
     this.current = {
       device,
       adapter,
-      pipelines: new PipelineCache(device),
-      capabilities: readCapabilities(adapter, device),
+      pipelines: new PipelineCache(device, adapterOverrides(capabilities)),
+      capabilities,
     };
     this.lost = undefined;
     void device.lost.then((info) => {

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors';
 import type { BufferScope } from '../gpu/buffers';
-import { UniformWriter, workgroups1D, type KernelProgram } from '../gpu/kernel';
+import { UniformWriter, workgroups1D, type IndirectDispatch, type KernelProgram } from '../gpu/kernel';
+import { dispatchArgsProgram, type DispatchSpec } from './dispatch-args';
 import { numel, type Tensor } from './tensor';
 import { requireRank } from './validate';
 
@@ -17,8 +18,6 @@ export const COMPACT_BLOCK = 1024;
  * compacted by one workgroup in one dispatch; larger ones by the multi-dispatch block scan.
  */
 export const COMPACT_SINGLE_BLOCKS = 32;
-/** Threads of the one-dispatch compaction (each walks a contiguous chunk of the mask). */
-export const COMPACT_SINGLE_THREADS = 32;
 /** index_map value of an inactive pixel. */
 export const INACTIVE_INDEX = 0xffffffff;
 
@@ -43,8 +42,31 @@ export interface CompactOptions {
   readonly map?: Tensor;
   /** Use the multi-dispatch block scan even for a small mask (tests, benchmarks). */
   readonly multiBlock?: boolean;
-  /** Threads of the one-dispatch compaction, 1 to 256 (default COMPACT_SINGLE_THREADS). */
+  /** Threads of the one-dispatch compaction, 1 to 256 (default: 16 on a software adapter, else 256). */
   readonly singleThreads?: number;
+  /**
+   * Also write the indirect arguments of one consumer that covers `rowsPerWorkgroup` rows per
+   * workgroup: `sparse` ← ceil(count / rowsPerWorkgroup) workgroups; with a `sparseLimit`, that
+   * only when count ≤ sparseLimit, and `dense` ← workgroups for every pixel otherwise (a dense
+   * fallback kernel with the same rows per workgroup). The one-dispatch path writes them itself,
+   * the block scan adds a dispatch-args program.
+   */
+  readonly dispatch?: { readonly rowsPerWorkgroup: number; readonly sparseLimit?: number };
+}
+
+/** Indirect dispatches written by the compaction (CompactOptions.dispatch). */
+export interface CompactionDispatch {
+  readonly sparse: IndirectDispatch;
+  /** Only with a sparse limit. */
+  readonly dense?: IndirectDispatch;
+}
+
+export interface Compaction {
+  /** In dispatch order. */
+  readonly programs: KernelProgram[];
+  readonly active: ActiveSet;
+  /** The consumer's indirect dispatches, when `dispatch` was asked for. */
+  readonly dispatch?: CompactionDispatch;
 }
 
 /** Sizes of the block-sum levels for `pixels` elements: level 0 has one entry per block, etc. */
@@ -64,7 +86,7 @@ export function compactPrograms(
   scope: BufferScope,
   mask: Tensor,
   options: CompactOptions = {},
-): { programs: KernelProgram[]; active: ActiveSet } {
+): Compaction {
   requireRank('mask', mask, mask.shape.length);
   const pixels = numel(mask.shape);
   if (pixels >= INACTIVE_INDEX) throw new InvalidArgumentError('mask', `${pixels} pixels exceed the u32 index range`);
@@ -83,28 +105,42 @@ export function compactPrograms(
   const distinct = new Set([rows.buffer, count.buffer, map?.buffer].filter((b) => b !== undefined));
   if (distinct.size !== (map ? 3 : 2)) throw new InvalidArgumentError('rows', 'rows, count and map need distinct buffers');
 
-  const singleThreads = options.singleThreads ?? COMPACT_SINGLE_THREADS;
-  if (!Number.isInteger(singleThreads) || singleThreads < 1 || singleThreads > 256) {
+  const singleThreads = options.singleThreads;
+  if (singleThreads !== undefined && (!Number.isInteger(singleThreads) || singleThreads < 1 || singleThreads > 256)) {
     throw new InvalidArgumentError('singleThreads', `expected an integer in [1, 256], got ${singleThreads}`);
+  }
+  const consumer = options.dispatch;
+  if (consumer) {
+    const { rowsPerWorkgroup: rpg, sparseLimit = 0 } = consumer;
+    if (!Number.isInteger(rpg) || rpg < 1 || rpg > 65535) throw new InvalidArgumentError('dispatch.rowsPerWorkgroup', `expected an integer in [1, 65535], got ${rpg}`);
+    if (!Number.isInteger(sparseLimit) || sparseLimit < 0 || sparseLimit > 0xffffffff) throw new InvalidArgumentError('dispatch.sparseLimit', `expected a u32, got ${sparseLimit}`);
   }
   const unusedMap = map ? map.buffer : scope.storage(16, 'compact: no map');
   if (!options.multiBlock && pixels <= COMPACT_SINGLE_BLOCKS * COMPACT_BLOCK) {
+    const withDense = consumer?.sparseLimit !== undefined;
+    const args = consumer ? scope.indirect(withDense ? 2 : 1, 'compact dispatch args') : undefined;
+    // The shader references the arguments binding statically, so it needs a buffer either way.
+    const argsBinding = args ?? scope.storage(16, 'compact: no dispatch args');
     const single: KernelProgram = {
       label: 'compact single',
       shader: 'compact',
       entryPoint: 'single',
-      constants: { MAP: map ? 1 : 0, SINGLE_THREADS: singleThreads },
+      constants: { MAP: map ? 1 : 0, ...(singleThreads !== undefined ? { SINGLE_THREADS: singleThreads } : {}) },
       bindings: [
-        scope.uniform(new UniformWriter().u32(pixels, 0, 0, 0).bytes(), 'compact single params'),
+        scope.uniform(
+          new UniformWriter().u32(pixels, consumer?.rowsPerWorkgroup ?? 0, consumer?.sparseLimit ?? 0xffffffff, withDense ? 1 : 0).bytes(),
+          'compact single params',
+        ),
         mask.buffer,
-        undefined,
+        argsBinding,
         count.buffer,
         rows.buffer,
         unusedMap,
       ],
       dispatch: [1, 1, 1],
     };
-    return { programs: [single], active: { mask, rows, count, indexMap: map } };
+    const dispatch = args ? { sparse: { indirect: args, offset: 0 }, dense: withDense ? { indirect: args, offset: 12 } : undefined } : undefined;
+    return { programs: [single], active: { mask, rows, count, indexMap: map }, dispatch };
   }
   const levels = compactLevels(pixels);
   const offsets: number[] = [];
@@ -146,5 +182,15 @@ export function compactPrograms(
     programs.push(program('scan_level', `scan level ${l}`, levels[l]!, offsets[l]!, 0, parent));
   }
   programs.push(program('scatter', 'scatter', pixels, 0, 0, 0));
-  return { programs, active: { mask, rows, count, indexMap: map } };
+  let dispatch: CompactionDispatch | undefined;
+  if (consumer) {
+    const withDense = consumer.sparseLimit !== undefined;
+    const rowsPerWorkgroup = consumer.rowsPerWorkgroup;
+    const specs: DispatchSpec[] = [{ kind: 'rows-1d', rowsPerWorkgroup, when: 'sparse' }];
+    if (withDense) specs.push({ kind: 'fixed', size: workgroups1D(Math.ceil(pixels / rowsPerWorkgroup)), when: 'dense' });
+    const args = dispatchArgsProgram(scope, count, specs, consumer.sparseLimit);
+    programs.push(args.program);
+    dispatch = { sparse: args.dispatch(0), dense: withDense ? args.dispatch(1) : undefined };
+  }
+  return { programs, active: { mask, rows, count, indexMap: map }, dispatch };
 }

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors';
 import type { BufferScope } from '../gpu/buffers';
-import { UniformWriter, type Dispatch, type KernelProgram } from '../gpu/kernel';
+import { UniformWriter, type IndirectDispatch, type KernelProgram } from '../gpu/kernel';
 import type { Tensor } from './tensor';
 import { requireShape } from './validate';
 
@@ -32,7 +32,7 @@ export interface DispatchArgs {
   /** u32 [4]: (count, use_sparse 0/1, sparse_limit, 0) as seen on the GPU. */
   readonly selection: Tensor;
   /** The indirect dispatch of entry i. */
-  dispatch(i: number): Dispatch;
+  dispatch(i: number): IndirectDispatch;
 }
 
 const KIND = { fixed: 0, 'rows-y': 1, 'rows-1d': 2 } as const;

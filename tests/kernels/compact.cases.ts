@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../../src/errors';
+import type { IndirectDispatch } from '../../src/gpu/kernel';
 import type { GpuRuntime } from '../../src/gpu/runtime';
 import { COMPACT_BLOCK, COMPACT_SINGLE_BLOCKS, compactLevels, compactPrograms, INACTIVE_INDEX } from '../../src/ops/compact';
 import { dispatchArgsProgram, sparseLimitFor } from '../../src/ops/dispatch-args';
@@ -42,6 +43,14 @@ async function checkCompactionWith(rt: GpuRuntime, mask: Float32Array, what: str
     expected.forEach((p, r) => (expectedMap[p] = r));
     expectEqual(map, expectedMap, `${what} index map`);
   });
+}
+
+/** Expected indirect arguments covering `rows` rows at `perGroup` rows per workgroup (folded over y). */
+function rows1D(rows: number, perGroup: number): number[] {
+  const u = Math.ceil(rows / perGroup);
+  if (u === 0) return [0, 0, 0];
+  const y = Math.ceil(u / 65535);
+  return [Math.ceil(u / y), y, 1];
 }
 
 export default defineKernelSuite('compact', [
@@ -101,6 +110,39 @@ export default defineKernelSuite('compact', [
         }
       });
     },
+  },
+  {
+    name: "compaction writes its consumer's dispatch arguments: sparse rows, or the dense fallback's above the limit; empty",
+    run: (rt) =>
+      withScope(rt, 'compaction dispatch', async (scope) => {
+        const pixels = 37 * 53;
+        const limit = 600;
+        const masks: [string, Float32Array][] = [
+          ['empty', new Float32Array(pixels)],
+          ['random 20 %', randomGate(37, 53, 0.2, 13)],
+          ['clustered 60 %', clusteredGate(37, 53, 0.6, 14)],
+          ['full', new Float32Array(pixels).fill(1)],
+        ];
+        for (const [name, data] of masks) {
+          const active = data.filter((v) => v > 0).length;
+          for (const multiBlock of [false, true]) {
+            const mask = uploadTensor(scope, data, [pixels]);
+            const c = compactPrograms(scope, mask, { indexMap: false, multiBlock, dispatch: { rowsPerWorkgroup: 16, sparseLimit: limit } });
+            await rt.run([c.programs]);
+            const what = `${name}${multiBlock ? ' (block scan)' : ''}`;
+            const sparse = active <= limit;
+            const readArgs = (d: IndirectDispatch) => rt.readU32(d.indirect, 3, d.offset / 4);
+            expectEqual(await readArgs(c.dispatch!.sparse), sparse ? rows1D(active, 16) : [0, 0, 0], `${what}: sparse dispatch`);
+            expectEqual(await readArgs(c.dispatch!.dense!), sparse ? [0, 0, 0] : rows1D(pixels, 16), `${what}: dense dispatch`);
+            const plain = compactPrograms(scope, mask, { indexMap: false, multiBlock, dispatch: { rowsPerWorkgroup: 7 } });
+            await rt.run([plain.programs]);
+            assert(plain.dispatch!.dense === undefined, 'no dense dispatch without a sparse limit');
+            expectEqual(await readArgs(plain.dispatch!.sparse), rows1D(active, 7), `${what}: sparse-only dispatch`);
+          }
+        }
+        const mask = uploadTensor(scope, new Float32Array(8), [8]);
+        await assertRejects(async () => compactPrograms(scope, mask, { dispatch: { rowsPerWorkgroup: 0 } }), InvalidArgumentError, 'rowsPerWorkgroup');
+      }),
   },
   {
     name: 'compaction: multi-level scan beyond 2^20 pixels (1 100 000, two sum levels)',

@@ -1,4 +1,3 @@
-import { compactPrograms } from '../../src/ops/compact';
 import { depthwiseConv3x3Program, packDepthwiseWeights } from '../../src/ops/depthwise-conv';
 import { mulGateProgram } from '../../src/ops/elementwise';
 import { groupNormPrograms } from '../../src/ops/group-norm';
@@ -62,17 +61,19 @@ export default defineKernelSuite('sparse-depthwise', [
           const gate = make(h, w);
           const density = gate.filter((v) => v > 0).length / gate.length;
           const mask = uploadTensor(scope, gate, [1, h, w, 1]);
-          const { programs: compact, active } = compactPrograms(scope, mask, { indexMap: false });
           for (const crossover of [undefined, 0.5]) {
-            const out = uploadTensor(scope, new Float32Array(h * w * c).fill(SENTINEL), [1, h, w, c]);
-            const sparse = sparseDepthwisePrograms(scope, { input, weights, bias, active, out, crossover });
-            await rt.run([compact, sparse.programs]);
-            const got = await readTensor(rt, out);
-            const ranDense = crossover !== undefined && density > crossover;
-            const expected = full.map((v, i) => (ranDense || gate[Math.floor(i / c)]! > 0 ? v : SENTINEL));
-            assertClose(got, expected, `sparse dw, mask ${maskName}, crossover ${crossover}`, 1e-6);
-            const [, useSparse] = await rt.readU32(sparse.args.selection.buffer, 2);
-            assert(useSparse === (ranDense ? 0 : 1), `selection for ${maskName}: ${useSparse}`);
+            for (const multiBlock of [false, true]) {
+              const what = `mask ${maskName}, crossover ${crossover}${multiBlock ? ', block scan' : ''}`;
+              const out = uploadTensor(scope, new Float32Array(h * w * c).fill(SENTINEL), [1, h, w, c]);
+              const sparse = sparseDepthwisePrograms(scope, { input, weights, bias, mask, out, crossover, compact: { multiBlock } });
+              await rt.run([sparse.programs]);
+              const got = await readTensor(rt, out);
+              const ranDense = crossover !== undefined && density > crossover;
+              const expected = full.map((v, i) => (ranDense || gate[Math.floor(i / c)]! > 0 ? v : SENTINEL));
+              assertClose(got, expected, `sparse dw, ${what}`, 1e-6);
+              const [count] = await rt.readU32(sparse.active.count.buffer, 1);
+              assert(count! > sparse.sparseLimit === ranDense, `${what}: count ${count}, limit ${sparse.sparseLimit}`);
+            }
           }
         }
       }),

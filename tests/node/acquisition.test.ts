@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AdapterUnavailableError, DeviceRequirementsError, WebGPUUnavailableError } from '../../src/errors';
+import { adapterOverrides, isSoftwareAdapter } from '../../src/gpu/capabilities';
 import { GpuRuntime } from '../../src/gpu/runtime';
 import { nodeGpu } from '../../src/gpu/node-gpu';
 
@@ -32,5 +33,26 @@ describe('device acquisition errors', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeviceRequirementsError);
     expect((error as Error).message).toContain('maxStorageBufferBindingSize');
+  });
+});
+
+describe('adapter classification', () => {
+  it('recognises CPU implementations of WebGPU by name or fallback flag, and GPUs as hardware', () => {
+    expect(isSoftwareAdapter({ vendor: 'google', architecture: 'swiftshader', device: '', description: 'SwiftShader driver 5.0.0' })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'microsoft', description: 'Microsoft Basic Render Driver' })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: '', description: '', isFallbackAdapter: true })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3' })).toBe(false);
+    expect(isSoftwareAdapter({ vendor: 'apple', architecture: 'metal-3', description: '' })).toBe(false);
+    expect(isSoftwareAdapter({ vendor: 'intel', architecture: 'gen-12lp', description: 'Intel(R) UHD Graphics 770' })).toBe(false);
+    expect(adapterOverrides({ softwareAdapter: true })).toEqual({ SOFTWARE_ADAPTER: 1 });
+    expect(adapterOverrides({ softwareAdapter: false })).toEqual({ SOFTWARE_ADAPTER: 0 });
+  });
+
+  it('the Node runtime reports what it runs on (SwiftShader here unless a GPU driver is chosen)', async () => {
+    const rt = await GpuRuntime.create({ gpu: await nodeGpu() });
+    const info = rt.capabilities.adapterInfo;
+    expect(rt.capabilities.softwareAdapter).toBe(/swiftshader|llvmpipe/i.test(`${info.architecture} ${info.description}`));
+    rt.destroy();
   });
 });
