@@ -193,10 +193,10 @@ fn single(@builtin(local_invocation_index) lid: u32) {
   }
 }
 
-// Indirect arguments for ceil(rows / params.src) workgroups at args[at .. at + 2], folded into y
-// above 65535; (0, 0, 0) for no rows.
-fn write_groups(at: u32, rows: u32) {
-  let groups = (rows + params.src - 1u) / params.src;
+// Indirect arguments for ceil(row_count / params.src) workgroups at dispatch_args[at .. at + 2],
+// folded into y above 65535; (0, 0, 0) for no rows.
+fn write_groups(at: u32, row_count: u32) {
+  let groups = (row_count + params.src - 1u) / params.src;
   let y = max(1u, (groups + 65534u) / 65535u);
   let none = groups == 0u;
   dispatch_args[at] = (groups + y - 1u) / y;
