@@ -80,10 +80,10 @@ async function loadDetector(weights: string | Blob, labels: readonly string[] | 
     fail(error);
     return;
   }
-  const { config, adapter, weightBytes } = detector.model;
+  const { config, adapter, weightBytes, sparseCrossover } = detector.model;
   $('weights-name').textContent = `${name}: ${config.head.kind} head, D${config.head.routersPerTower}, ${config.head.numClasses} classes, input ${config.input.minSize}–${config.input.maxSize} px`;
   fillRouters(config.head.routersPerTower, config.head.kind === 'dynamic');
-  showAdapter(adapter, weightBytes);
+  showAdapter(adapter, weightBytes, config.head.kind === 'dynamic' ? sparseCrossover : undefined);
   body.dataset.state = 'ready';
   setStatus(`Ready (${name} loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s). Pick an image.`);
   if (shown) void detectShown();
@@ -99,13 +99,15 @@ function fillRouters(perTower: number, dynamic: boolean): void {
   if (!dynamic) heatmapInfo.textContent = 'This model has a fixed head: it has no gates.';
 }
 
-function showAdapter(adapter: Detector['model']['adapter'], weightBytes: number): void {
+function showAdapter(adapter: Detector['model']['adapter'], weightBytes: number, crossover: number | undefined): void {
   const dl = $('adapter-info');
+  const name = [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' · ') || 'unknown';
   const rows: [string, string][] = [
-    ['Adapter', [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' · ') || 'unknown'],
+    ['Adapter', adapter.software ? `${name} (runs on the CPU)` : name],
     ['shader-f16', adapter.f16 ? 'yes' : 'no (f32 kernels)'],
     ['timestamp-query', adapter.timestampQuery ? 'yes (GPU times)' : 'no (wall clock)'],
     ['Weights on GPU', `${(weightBytes / 2 ** 20).toFixed(2)} MiB`],
+    ...(crossover === undefined ? [] : ([['Sparse convs', `dense above ${(crossover * 100).toFixed(0)} % active pixels`]] as [string, string][])),
   ];
   dl.replaceChildren(...rows.flatMap(([k, v]) => [Object.assign(document.createElement('dt'), { textContent: k }), Object.assign(document.createElement('dd'), { textContent: v })]));
   dl.hidden = false;

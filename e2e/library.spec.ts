@@ -93,6 +93,8 @@ test('an app built against the packaged library detects, queues calls, keeps typ
   expect(report.ready).toBe(true);
   expect(report.progressCalls).toBeGreaterThan(0);
   expect(report.labels).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+  // The default crossover comes from the calibration table for this kind of adapter.
+  expect(report.crossover?.value).toBe(report.crossover?.software ? 0.95 : 0.9);
   expect(report.first!.count).toBeGreaterThan(0);
   expect(report.first!.size).toEqual({ width: 160, height: 160 });
   expect(report.first!.gates).toBeGreaterThan(0);

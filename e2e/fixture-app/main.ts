@@ -37,6 +37,7 @@ async function run(): Promise<void> {
   });
   report.ready = true;
   report.labels = detector.model.labels;
+  report.crossover = { value: detector.model.sparseCrossover, software: detector.model.adapter.software };
   say(`loaded: ${detector.model.config.head.kind} D${detector.model.config.head.routersPerTower}`);
 
   const png = await (await fetch(sampleUrl)).blob();

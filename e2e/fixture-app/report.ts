@@ -14,6 +14,8 @@ export interface FixtureReport {
   error?: string;
   progressCalls: number;
   labels?: readonly string[];
+  /** detector.model.sparseCrossover and adapter.software. */
+  crossover?: { value: number; software: boolean };
   first?: { count: number; top: unknown; size: unknown; gates: number; routers: number; gateValues: number; timings: unknown };
   queued?: { counts: number[]; sameAsFirst: boolean };
   afterLoss?: { count: number; sameAsFirst: boolean; reloads: number };

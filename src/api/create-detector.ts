@@ -113,7 +113,10 @@ export async function createDetector(options: CreateDetectorOptions): Promise<De
     : undefined;
   try {
     const model = await Promise.race([
-      remote.load({ weights, cache: options.cache ?? true, labels: options.labels, powerPreference: options.powerPreference }, progress),
+      remote.load(
+        { weights, cache: options.cache ?? true, labels: options.labels, powerPreference: options.powerPreference, sparseCrossover: options.sparseCrossover },
+        progress,
+      ),
       failure,
     ]);
     return new WorkerDetector(worker, remote, failure, model, options.scoreThreshold);

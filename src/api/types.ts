@@ -43,6 +43,12 @@ export interface CreateDetectorOptions {
   /** Keep a URL's weights in the Cache API (default true). */
   readonly cache?: boolean;
   readonly powerPreference?: GPUPowerPreference;
+  /**
+   * Density above which the dynamic head's sparse convs run dense instead: a fraction in [0, 1],
+   * 'table' (measured per kind of adapter; default) or 'measure' (timed on this adapter while
+   * loading: about 2 s on a software adapter).
+   */
+  readonly sparseCrossover?: number | 'table' | 'measure';
 }
 
 export interface DetectOptions {
@@ -121,6 +127,8 @@ export interface AdapterSummary {
   readonly f16: boolean;
   readonly timestampQuery: boolean;
   readonly subgroups: boolean;
+  /** Runs shaders on the CPU (SwiftShader, llvmpipe, WARP, a fallback adapter). */
+  readonly software: boolean;
 }
 
 export interface ModelInfo {
@@ -128,6 +136,8 @@ export interface ModelInfo {
   readonly labels: readonly string[];
   readonly weightBytes: number;
   readonly adapter: AdapterSummary;
+  /** The dense-fallback crossover in use (see CreateDetectorOptions.sparseCrossover). */
+  readonly sparseCrossover: number;
 }
 
 export interface Detector {

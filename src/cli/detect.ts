@@ -28,6 +28,8 @@ options:
       --dump <dir>          write FPN outputs, gate maps, router and head outputs as raw f32
                             (NCHW) + manifest.json, named like the reference's golden files
       --stats               print planned GPU memory and timings on stderr
+      --crossover <x>       density above which the head's sparse convs run dense: a fraction,
+                            table (per kind of adapter; default) or measure (timed at load)
   -h, --help`;
 
 /** NHWC [1, H, W, C] → NCHW. */
@@ -85,6 +87,7 @@ export async function runDetect(args: readonly string[]): Promise<number> {
       'score-thresh': { type: 'string' },
       dump: { type: 'string' },
       stats: { type: 'boolean' },
+      crossover: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     DETECT_USAGE,
@@ -111,10 +114,16 @@ export async function runDetect(args: readonly string[]): Promise<number> {
     const size = statSync(weightsPath).size;
     const stream = Readable.toWeb(createReadStream(weightsPath)) as ReadableStream<Uint8Array>;
     const t0 = performance.now();
+    const crossoverArg = values.crossover;
+    const crossover = crossoverArg === undefined || crossoverArg === 'table' || crossoverArg === 'measure' ? crossoverArg : Number(crossoverArg);
     const engine = await DetectorEngine.load(runtime, stream, {
       input: { ...(minSize ? { minSize } : {}), ...(maxSize ? { maxSize } : {}) },
+      crossover,
     });
-    if (values.stats) process.stderr.write(`loaded ${(size / 2 ** 20).toFixed(1)} MiB of weights in ${(performance.now() - t0).toFixed(0)} ms\n`);
+    if (values.stats) {
+      const loadMs = (performance.now() - t0).toFixed(0);
+      process.stderr.write(`loaded ${(size / 2 ** 20).toFixed(1)} MiB of weights in ${loadMs} ms; sparse crossover ${engine.execution.crossover.toFixed(3)}\n`);
+    }
     const manifestImages: Record<string, unknown>[] = [];
     if (values.dump) mkdirSync(values.dump, { recursive: true });
     for (const imagePath of images) {

@@ -17,6 +17,7 @@ import type { HeadExecution } from './dynamic-head';
 import { headMacs, type MacReport } from './macs';
 import { LEVEL_NAMES } from './dynamic-head';
 import { EngineWeightSink } from './weight-sink';
+import { resolveSparseCrossover, type CrossoverChoice } from '../ops/sparse-crossover';
 
 /** One level's head outputs on the host, NHWC. */
 export interface LevelOutputs {
@@ -126,6 +127,12 @@ export class DetectorEngine {
       input?: Partial<InputConfig>;
       /** Sparse gather–scatter (default) or the dense-masked baseline. */
       execution?: HeadExecution;
+      /**
+       * The default execution's dense-fallback crossover: a fraction, 'table' (the calibration
+       * table for this kind of adapter; default) or 'measure' (timed on this adapter at load).
+       * Ignored when `execution` is given.
+       */
+      crossover?: CrossoverChoice;
     } = {},
   ): Promise<DetectorEngine> {
     await runtime.ensureDevice();
@@ -134,7 +141,8 @@ export class DetectorEngine {
       const loaded = await loadWeights(source, { upload: new EngineWeightSink(scope), onProgress: options.onProgress, cache: options.cache });
       checkWeights(loaded.config, loaded.header.tensors);
       const config = options.input ? { ...loaded.config, input: { ...loaded.config.input, ...options.input } } : loaded.config;
-      return new DetectorEngine(runtime, config, loaded.tensors, scope, options.execution ?? DEFAULT_EXECUTION);
+      const execution = options.execution ?? { ...DEFAULT_EXECUTION, crossover: await resolveSparseCrossover(runtime, options.crossover) };
+      return new DetectorEngine(runtime, config, loaded.tensors, scope, execution);
     } catch (error) {
       scope.dispose();
       throw error;

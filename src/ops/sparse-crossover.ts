@@ -18,6 +18,33 @@ import type { Tensor } from './tensor';
 export const DEFAULT_SPARSE_CROSSOVER = 0.9;
 
 /**
+ * The calibration table: the crossover to use without measuring, by kind of adapter. Software
+ * adapters: 0.95, measured on SwiftShader 5.0.0 (2-core box, 2026-11-25) by `npm run bench:sparse`
+ * for the conv block at 32×32×64 (three runs) and 64×64×256 (two runs), every run at the cap
+ * below. Hardware adapters: the default, not yet measured on a GPU (`crossover: 'measure'` does).
+ */
+export const SPARSE_CROSSOVER_TABLE = { software: 0.95, hardware: DEFAULT_SPARSE_CROSSOVER } as const;
+
+/** The tabulated crossover for this adapter. */
+export function tabulatedSparseCrossover(capabilities: { readonly softwareAdapter: boolean }): number {
+  return capabilities.softwareAdapter ? SPARSE_CROSSOVER_TABLE.software : SPARSE_CROSSOVER_TABLE.hardware;
+}
+
+/** How an engine picks its crossover: a number, the calibration table, or a measurement at load. */
+export type CrossoverChoice = number | 'table' | 'measure';
+
+/** Resolves a CrossoverChoice on `rt` ('measure' takes ~2 s on SwiftShader, milliseconds on a GPU). */
+export async function resolveSparseCrossover(rt: GpuRuntime, choice: CrossoverChoice = 'table'): Promise<number> {
+  if (typeof choice === 'number') {
+    if (!(choice >= 0 && choice <= 1)) throw new InvalidArgumentError('crossover', `expected a fraction in [0, 1], 'table' or 'measure', got ${choice}`);
+    return choice;
+  }
+  if (choice === 'table') return tabulatedSparseCrossover(rt.capabilities);
+  if (choice === 'measure') return (await measureSparseCrossover(rt)).crossover;
+  throw new InvalidArgumentError('crossover', `expected a fraction in [0, 1], 'table' or 'measure', got ${String(choice)}`);
+}
+
+/**
  * The calibrated crossover never exceeds this: at a full mask the sparse block does the dense
  * work plus the compaction, so any measured "win" there is noise; leave nearly full masks dense.
  */

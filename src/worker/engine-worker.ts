@@ -126,7 +126,7 @@ class EngineWorker implements EngineWorkerApi {
           void Promise.resolve(onProgress(loaded, total)).catch(() => undefined);
         }
       : undefined;
-    return DetectorEngine.load(runtime, request.weights, { onProgress: progress, cache: request.cache });
+    return DetectorEngine.load(runtime, request.weights, { onProgress: progress, cache: request.cache, crossover: request.sparseCrossover });
   }
 
   private info(engine: DetectorEngine): ModelInfo {
@@ -135,7 +135,8 @@ class EngineWorker implements EngineWorkerApi {
       config: engine.config,
       labels: this.labels,
       weightBytes: engine.weightBytes,
-      adapter: { ...caps.adapterInfo, f16: caps.f16, timestampQuery: caps.timestampQuery, subgroups: caps.subgroups },
+      adapter: { ...caps.adapterInfo, f16: caps.f16, timestampQuery: caps.timestampQuery, subgroups: caps.subgroups, software: caps.softwareAdapter },
+      sparseCrossover: engine.execution.crossover,
     };
   }
 

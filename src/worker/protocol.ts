@@ -7,6 +7,7 @@ export interface LoadRequest {
   readonly cache: boolean;
   readonly labels?: readonly string[];
   readonly powerPreference?: GPUPowerPreference;
+  readonly sparseCrossover?: number | 'table' | 'measure';
 }
 
 export type GateRequest = 'none' | 'densities' | 'maps';
