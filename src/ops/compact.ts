@@ -115,9 +115,10 @@ export function compactPrograms(
     if (!Number.isInteger(rpg) || rpg < 1 || rpg > 65535) throw new InvalidArgumentError('dispatch.rowsPerWorkgroup', `expected an integer in [1, 65535], got ${rpg}`);
     if (!Number.isInteger(sparseLimit) || sparseLimit < 0 || sparseLimit > 0xffffffff) throw new InvalidArgumentError('dispatch.sparseLimit', `expected a u32, got ${sparseLimit}`);
   }
+  // With a sparse limit the consumer has a dense fallback, whose arguments are written too.
+  const withDense = consumer?.sparseLimit !== undefined;
   const unusedMap = map ? map.buffer : scope.storage(16, 'compact: no map');
   if (!options.multiBlock && pixels <= COMPACT_SINGLE_BLOCKS * COMPACT_BLOCK) {
-    const withDense = consumer?.sparseLimit !== undefined;
     const args = consumer ? scope.indirect(withDense ? 2 : 1, 'compact dispatch args') : undefined;
     // The shader references the arguments binding statically, so it needs a buffer either way.
     const argsBinding = args ?? scope.storage(16, 'compact: no dispatch args');
@@ -184,7 +185,6 @@ export function compactPrograms(
   programs.push(program('scatter', 'scatter', pixels, 0, 0, 0));
   let dispatch: CompactionDispatch | undefined;
   if (consumer) {
-    const withDense = consumer.sparseLimit !== undefined;
     const rowsPerWorkgroup = consumer.rowsPerWorkgroup;
     const specs: DispatchSpec[] = [{ kind: 'rows-1d', rowsPerWorkgroup, when: 'sparse' }];
     if (withDense) specs.push({ kind: 'fixed', size: workgroups1D(Math.ceil(pixels / rowsPerWorkgroup)), when: 'dense' });
