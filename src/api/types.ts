@@ -2,6 +2,7 @@
 import type { Box } from '../model/detection';
 import type { DetectionResult } from '../model/engine';
 import type { ModelConfig } from '../weights/config';
+import type { CrossoverChoice } from '../ops/sparse-crossover';
 
 export type { Box } from '../model/detection';
 export type { ModelConfig } from '../weights/config';
@@ -48,7 +49,7 @@ export interface CreateDetectorOptions {
    * 'table' (measured per kind of adapter; default) or 'measure' (timed on this adapter while
    * loading: about 2 s on a software adapter).
    */
-  readonly sparseCrossover?: number | 'table' | 'measure';
+  readonly sparseCrossover?: CrossoverChoice;
 }
 
 export interface DetectOptions {

@@ -1,5 +1,6 @@
 /** What the page and the engine worker say to each other (through comlink). */
 import type { DetectResult, ModelInfo } from '../api/types';
+import type { CrossoverChoice } from '../ops/sparse-crossover';
 
 export interface LoadRequest {
   /** An absolute URL (resolved on the page), bytes or a Blob. */
@@ -7,7 +8,7 @@ export interface LoadRequest {
   readonly cache: boolean;
   readonly labels?: readonly string[];
   readonly powerPreference?: GPUPowerPreference;
-  readonly sparseCrossover?: number | 'table' | 'measure';
+  readonly sparseCrossover?: CrossoverChoice;
 }
 
 export type GateRequest = 'none' | 'densities' | 'maps';
