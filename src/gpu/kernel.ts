@@ -85,3 +85,20 @@ export class UniformWriter {
     this.kinds.push(kind);
   }
 }
+
+/** A shader's binding slots by name (binding number per name), as its ops file declares them. */
+export type BindingSlots = Readonly<Record<string, number>>;
+
+/**
+ * The positional bindings array of a program from named values, so a program says what it binds
+ * (`{ params, x, out }`) instead of relying on argument order. Slots left out stay unbound (with
+ * the 'auto' layout, an entry point only has the bindings it statically uses).
+ */
+export function bindSlots<S extends BindingSlots>(slots: S, values: { readonly [K in keyof S]?: Binding }): (Binding | undefined)[] {
+  const out: (Binding | undefined)[] = [];
+  for (const [name, slot] of Object.entries(slots)) {
+    const value = values[name as keyof S];
+    if (value !== undefined) out[slot] = value;
+  }
+  return out;
+}
