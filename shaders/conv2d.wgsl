@@ -1,31 +1,50 @@
-// Dense 2-D convolution as an implicit GEMM, NHWC f32, with a fused epilogue:
+// 2-D convolution as an implicit GEMM, f32, with a fused epilogue:
 //   out[row, co] = relu?( Σ_k A[row, k] · W[k, co] + bias[co] + residual[row, co] )
 // GEMM view: M = output pixels, N = Cout, K = KH·KW·Cin. Row `row` of A is the im2col patch of
-// one output pixel, k = (ky·KW + kx)·Cin + ci; it is gathered straight from the NHWC input by the
+// one output pixel, k = (ky·KW + kx)·Cin + ci; it is gathered straight from the input by the
 // A-tile loader (zero outside the image), never materialised.
 //
 // Weight layout: [KH·KW·Cin, Cout] row-major (packConvWeights converts PyTorch OIHW). k runs in
 // the same order as the NHWC gather, and a B tile row (fixed k, 64 consecutive Cout) is one
 // contiguous, vec4-loadable run of memory.
 //
-// Row mapping (override MODE), so the sparse head reuses this kernel on active pixels only:
-//   0 DENSE          row r is output pixel r (M = N·OH·OW); out is NHWC [N, OH, OW, Cout].
-//   1 INDEXED_SCATTER row r < count[0] is pixel rows[r]; writes that pixel of the NHWC output
-//                    (other pixels untouched). residual is indexed by pixel too.
-//   2 INDEXED_COMPACT row r < count[0] is pixel rows[r]; writes row r of a [count, Cout] output.
-//                    residual is indexed by row too.
-// In the INDEXED modes a whole tile past count[0] returns at once, so an over-sized dispatch is
-// cheap and an indirect dispatch sized from count[0] is exact.
+// Two row mappings:
+//   dense (PACKED = false): NHWC [N, H, W, Cin] → [N, OH, OW, Cout], any stride and padding; row
+//     r is output pixel r (M = N·OH·OW). The backbone and the FPN.
+//   PACKED: the dynamic head's layout (src/ops/packed-levels.ts, shaders/include/packed-levels.wgsl):
+//     3×3, stride 1, pad 1 at each row's own level, so a window never reads across levels.
+//     Workgroup z is the tower t; its weights sit at t · w_tower_stride (a grouped GEMM: one
+//     dispatch runs both towers' convs). Rows of tower t:
+//       ROWS_LIST = false: every tower row q (M = R);
+//       ROWS_LIST = true : the tower's part of an active-row list written on the GPU by the head's
+//         compaction (`lists`: a segment table at list_meta, the rows at list_rows): M and the
+//         first list row come from the table, row r is pixel lists[list_rows + first + r] − t·R;
+//         when the table says dense (the fallback) row r is pixel r and the list is not read.
+//     Input: plain packed [T_in][R][Cin] (tower offset t · in_tower_stride + in_row_base rows), or
+//       NORM_INPUT: the compact output of the previous conv, normalised on load: the value at
+//       pixel p is max((x[j, c] − mean) · scale + shift, 0) with j = row of p (lists[norm_map +
+//       t·R + p], or p itself for NORM_IDENTITY) and the folded GroupNorm of p's segment from
+//       aux [S][3][Cin] (segment-stats.wgsl); 0 where p has no row (0xffffffff). That is conv1's
+//       GroupNorm + ReLU applied as conv2 gathers its input, so h is never materialised.
+//     Output: OUT_COMPACT writes list row (first + r), else the pixel's packed row t·R + q.
+//     PRED_BOX (the box predictor's epilogue): columns < 4 become max(v · s_l, 0) with
+//       s_l = aux[l] · stride_l (Scale · ReLU · stride, spec §4.3); column 4 (centerness) is kept.
 //
 // Tiling: a workgroup of 16×(TILE_M / 4) threads computes a TILE_M×64 tile of the output (TILE_M
-// = 64, or 32 for the sparse path so that a partly filled last tile wastes at most 31 rows),
+// = 64, or 32 for active-row lists so that a partly filled last tile wastes at most 31 rows),
 // 4×4 per thread, with K walked in slices of 16 staged in workgroup memory as vec4 (A k-major,
-// 4 rows per vec4; B 4 columns per vec4), so the inner step is two vec4 loads for 16 FMAs. VEC4_A (Cin % 4 == 0)
-// loads 4 channels of one pixel at once, VEC4_B (Cout % 4 == 0) 4 output channels at once; the
-// scalar paths handle any channel count (the stem has Cin = 3).
-// Dispatch: (ceil(Cout / 64), ceil(M / TILE_M), 1), or indirect with the same layout.
+// 4 rows per vec4; B 4 columns per vec4), so the inner step is two vec4 loads for 16 FMAs.
+// VEC4_A (Cin % 4 == 0) loads 4 channels of one pixel at once, VEC4_B (Cout % 4 == 0) 4 output
+// channels at once; the scalar paths handle any channel count (the stem has Cin = 3).
+// Dispatch: (ceil(Cout / 64), ceil(M / TILE_M), T), or indirect with the same layout (the
+// compaction writes it; tiles past a tower's M return at once).
 
-override MODE: u32 = 0u;
+override PACKED: bool = false;
+override ROWS_LIST: bool = false;
+override NORM_INPUT: bool = false;
+override NORM_IDENTITY: bool = false;
+override OUT_COMPACT: bool = false;
+override PRED_BOX: bool = false;
 override VEC4_A: bool = false;
 override VEC4_B: bool = false;
 // KH = KW = 1, stride 1, pad 0: the patch is the pixel itself, so skip the gather arithmetic.
@@ -44,16 +63,26 @@ struct Params {
   out_h: u32,
   out_w: u32,
   cout: u32,
-  k: u32,       // KH·KW·Cin
+  k: u32,               // KH·KW·Cin
   kw: u32,
   stride: u32,
   pad_y: u32,
   pad_x: u32,
-  m: u32,       // DENSE: N·OH·OW; INDEXED: ignored (count[0] rules)
+  m: u32,               // dense: N·OH·OW
+  // PACKED only:
+  in_tower_stride: u32, // input rows from one tower to the next (0: towers share one input)
+  in_row_base: u32,     // first input row (e.g. the second tower of a [2, R, C] tensor)
+  w_tower_stride: u32,  // weight elements from one tower's filters to the next
+  list_meta: u32,       // word offsets in `lists`
+  list_rows: u32,
+  norm_map: u32,
+  _pad: u32,
+  box_stride: array<vec4<f32>, 2>,  // PRED_BOX: stride_l per level (1 without NORM_REG_TARGETS)
 };
 
 const TILE_N = 64u;
 const TILE_K = 16u;
+const NONE: u32 = 0xffffffffu;
 // Threads per workgroup and vec4 row quads per A-tile k row (derived; never set by the host).
 override THREADS: u32 = TILE_M * 4u;
 override ROW_QUADS: u32 = TILE_M / 4u;
@@ -63,34 +92,46 @@ override ROW_QUADS: u32 = TILE_M / 4u;
 @group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> residual: array<f32>;
-@group(0) @binding(5) var<storage, read> rows: array<u32>;
-@group(0) @binding(6) var<storage, read> count: array<u32>;
+@group(0) @binding(5) var<storage, read> lists: array<u32>;
+@group(0) @binding(6) var<storage, read> aux: array<f32>;
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
+@group(0) @binding(8) var<uniform> levels: PackedLevels;
+
+#include <packed-levels>
 
 var<workgroup> tile_a: array<vec4<f32>, TILE_K * ROW_QUADS>; // [TILE_K][TILE_M / 4]: rows 4q..4q+3 at one k
 var<workgroup> tile_b: array<vec4<f32>, 256>;                  // [TILE_K][TILE_N / 4]: columns 4q..4q+3 at one k
-var<workgroup> active_rows: u32;
+var<workgroup> tower_rows: vec3<u32>;                           // PACKED: (M, first list row, dense list)
 
 fn x_at(i: u32) -> f32 { return x[i >> 2u][i & 3u]; }
 fn w_at(i: u32) -> f32 { return w[i >> 2u][i & 3u]; }
 
-// Where the im2col row of one GEMM row starts: flat offset of its image, top-left input corner.
+// Where the im2col row of one GEMM row starts.
 struct Patch {
-  base: u32,
+  valid: bool,
+  base: u32,      // dense: flat offset of its image
   iy0: i32,
   ix0: i32,
-  valid: bool,
+  pos: LevelPos,  // PACKED: the output pixel's level position
+  seg: u32,       // PACKED: its segment t·L + l
 };
 
-fn pixel_of(r: u32, m: u32) -> u32 {
-  if (MODE == 0u) { return r; }
-  return rows[min(r, m - 1u)];
+// Tower row of GEMM row r < m (PACKED).
+fn packed_pixel(r: u32, t: u32) -> u32 {
+  if (!ROWS_LIST || tower_rows.z != 0u) { return r; }
+  return lists[params.list_rows + tower_rows.y + r] - t * levels.tower_rows;
 }
 
-fn patch_of(r: u32, m: u32) -> Patch {
+fn patch_of(r: u32, m: u32, t: u32) -> Patch {
   var p: Patch;
   p.valid = r < m;
-  let pixel = select(0u, pixel_of(r, m), p.valid);
+  if (PACKED) {
+    let q = select(0u, packed_pixel(r, t), p.valid);
+    p.pos = locate_row(q);
+    p.seg = t * levels.count + p.pos.level;
+    return p;
+  }
+  let pixel = select(0u, r, p.valid);
   let plane = params.out_h * params.out_w;
   let n = pixel / plane;
   let rem = pixel - n * plane;
@@ -103,7 +144,20 @@ fn patch_of(r: u32, m: u32) -> Patch {
   return p;
 }
 
-// Flat input offset of patch element (ky, kx, ci), or -1 where it falls in the zero padding.
+// PACKED: flat offset of input channel 0 at tap (ky, kx), or -1 (padding, or a pixel without a row).
+fn packed_offset(p: Patch, ky: u32, kx: u32, t: u32) -> i32 {
+  let nb = neighbour_row(p.pos, i32(ky) - 1, i32(kx) - 1);
+  if (nb < 0) { return -1; }
+  if (NORM_INPUT) {
+    var j = t * levels.tower_rows + u32(nb);
+    if (!NORM_IDENTITY) { j = lists[params.norm_map + j]; }
+    if (j == NONE) { return -1; }
+    return i32(j * params.cin);
+  }
+  return i32((t * params.in_tower_stride + params.in_row_base + u32(nb)) * params.cin);
+}
+
+// Dense: flat input offset of patch element (ky, kx, ci), or -1 in the zero padding.
 fn gather_offset(p: Patch, ky: u32, kx: u32, ci: u32) -> i32 {
   if (POINTWISE) { return i32(p.base + ci); }
   let iy = p.iy0 + i32(ky);
@@ -112,16 +166,65 @@ fn gather_offset(p: Patch, ky: u32, kx: u32, ci: u32) -> i32 {
   return i32(p.base + (u32(iy) * params.in_w + u32(ix)) * params.cin + ci);
 }
 
+// NORM_INPUT: GroupNorm (folded affine of segment `seg`) + ReLU of input channel ci.
+fn normalise(v: f32, seg: u32, ci: u32) -> f32 {
+  let a = seg * 3u * params.cin + ci;
+  return max((v - aux[a]) * aux[a + params.cin] + aux[a + 2u * params.cin], 0.0);
+}
+
+fn load4(p: Patch, ky: u32, kx: u32, ci: u32, t: u32) -> vec4<f32> {
+  if (!PACKED) {
+    let off = gather_offset(p, ky, kx, ci);
+    if (off < 0) { return vec4<f32>(0.0); }
+    return x[u32(off) >> 2u];
+  }
+  let off = packed_offset(p, ky, kx, t);
+  if (off < 0) { return vec4<f32>(0.0); }
+  var v = x[(u32(off) + ci) >> 2u];
+  if (NORM_INPUT) {
+    v = vec4<f32>(normalise(v.x, p.seg, ci), normalise(v.y, p.seg, ci + 1u), normalise(v.z, p.seg, ci + 2u), normalise(v.w, p.seg, ci + 3u));
+  }
+  return v;
+}
+
+fn load1(p: Patch, ky: u32, kx: u32, ci: u32, t: u32) -> f32 {
+  if (!PACKED) {
+    let off = gather_offset(p, ky, kx, ci);
+    if (off < 0) { return 0.0; }
+    return x_at(u32(off));
+  }
+  let off = packed_offset(p, ky, kx, t);
+  if (off < 0) { return 0.0; }
+  var v = x_at(u32(off) + ci);
+  if (NORM_INPUT) { v = normalise(v, p.seg, ci); }
+  return v;
+}
+
 @compute @workgroup_size(16, TILE_M / 4u)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let tid = lid.y * 16u + lid.x;
   let row0 = wid.y * TILE_M;
   let col0 = wid.x * TILE_N;
+  let t = wid.z;
 
   var m = params.m;
-  if (MODE != 0u) {
-    if (tid == 0u) { active_rows = count[0]; }
-    m = workgroupUniformLoad(&active_rows);
+  var first = 0u;
+  if (PACKED) {
+    if (tid == 0u) {
+      var rows = vec3<u32>(levels.tower_rows, t * levels.tower_rows, 0u);
+      if (ROWS_LIST) {
+        // The tower's rows: from its first segment's start to its last segment's end.
+        let s0 = t * levels.count;
+        let s1 = s0 + levels.count - 1u;
+        let start = lists[params.list_meta + 2u + 2u * s0];
+        let end = lists[params.list_meta + 2u + 2u * s1] + lists[params.list_meta + 3u + 2u * s1];
+        rows = vec3<u32>(end - start, start, lists[params.list_meta]);
+      }
+      tower_rows = rows;
+    }
+    let rows = workgroupUniformLoad(&tower_rows);
+    m = rows.x;
+    first = rows.y;
     if (row0 >= m) { return; }
   }
 
@@ -132,8 +235,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var patches: array<Patch, 4>;
   let patch_count = select(4u, 1u, VEC4_A);
   for (var i = 0u; i < patch_count; i++) {
-    patches[i] = patch_of(row0 + a_row + i * ROW_QUADS, m);
+    patches[i] = patch_of(row0 + a_row + i * ROW_QUADS, m, t);
   }
+  let w_base = t * params.w_tower_stride;
 
   var acc: array<vec4<f32>, 4>;
   let has_rows = row0 + lid.y * 4u < m;
@@ -152,16 +256,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     if (VEC4_A) {
       // Cin % 4 == 0, so the 4 k of this load are 4 channels of one input pixel.
       var v = vec4<f32>(0.0);
-      let off = gather_offset(patches[0], ky, kx, ci);
-      if (patches[0].valid && gk < params.k && off >= 0) { v = x[u32(off) >> 2u]; }
+      if (patches[0].valid && gk < params.k) { v = load4(patches[0], ky, kx, ci, t); }
       for (var j = 0u; j < 4u; j++) {
         tile_a[(a_k + j) * ROW_QUADS + (a_row >> 2u)][a_row & 3u] = v[j];
       }
     } else {
       for (var i = 0u; i < 4u; i++) {
         var v = 0.0;
-        let off = gather_offset(patches[i], ky, kx, ci);
-        if (patches[i].valid && gk < params.k && off >= 0) { v = x_at(u32(off)); }
+        if (patches[i].valid && gk < params.k) { v = load1(patches[i], ky, kx, ci, t); }
         let r = a_row + i * ROW_QUADS;
         tile_a[a_k * ROW_QUADS + (r >> 2u)][r & 3u] = v;
       }
@@ -174,7 +276,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let gkb = k0 + kb;
         let gn = col0 + q * 4u;
         var v = vec4<f32>(0.0);
-        if (gkb < params.k && gn < params.cout) { v = w[(gkb * params.cout + gn) >> 2u]; }
+        if (gkb < params.k && gn < params.cout) { v = w[(w_base + gkb * params.cout + gn) >> 2u]; }
         tile_b[kb * 16u + q] = v;
       }
     } else {
@@ -184,14 +286,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let gkb = k0 + kb;
         let gn = col0 + nb;
         var v = 0.0;
-        if (gkb < params.k && gn < params.cout) { v = w_at(gkb * params.cout + gn); }
+        if (gkb < params.k && gn < params.cout) { v = w_at(w_base + gkb * params.cout + gn); }
         tile_b[kb * 16u + (nb >> 2u)][nb & 3u] = v;
       }
     }
     workgroupBarrier();
     // ---- 4×4 register block --------------------------------------------------------------
     // Threads whose 4 rows all lie past m skip the FMAs (no barrier inside): the last tile of
-    // an indexed (sparse) dispatch then costs about its active rows, not a full TILE_M.
+    // a sparse list then costs about its active rows, not a full TILE_M.
     if (has_rows) {
       for (var kk = 0u; kk < TILE_K; kk++) {
         let a = tile_a[kk * ROW_QUADS + lid.y];
@@ -205,7 +307,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     workgroupBarrier();
   }
 
-  // ---- Epilogue: bias, residual, ReLU; store at the row's placement ---------------------------
+  // ---- Epilogue: bias, residual, box scaling, ReLU; store at the row's place -----------------
   var bias4 = vec4<f32>(0.0);
   let c0 = col0 + lid.x * 4u;
   if (HAS_BIAS) {
@@ -216,14 +318,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   for (var i = 0u; i < 4u; i++) {
     let r = row0 + lid.y * 4u + i;
     if (r >= m) { break; }
-    // DENSE and INDEXED_COMPACT write row r; INDEXED_SCATTER writes the row's pixel.
     var dst = r;
-    if (MODE == 1u) { dst = rows[r]; }
+    var box_scale = 1.0;
+    if (PACKED) {
+      let q = packed_pixel(r, t);
+      dst = select(t * levels.tower_rows + q, first + r, OUT_COMPACT);
+      if (PRED_BOX) {
+        let l = locate_row(q).level;
+        box_scale = aux[l] * params.box_stride[l >> 2u][l & 3u];
+      }
+    }
     let base = dst * params.cout;
     for (var j = 0u; j < 4u; j++) {
       if (c0 + j >= params.cout) { break; }
       var v = acc[i][j] + bias4[j];
       if (HAS_RESIDUAL) { v += residual[base + c0 + j]; }
+      if (PRED_BOX && c0 + j < 4u) { v = max(v * box_scale, 0.0); }
       if (RELU) { v = max(v, 0.0); }
       out[base + c0 + j] = v;
     }

@@ -42,6 +42,11 @@ export class BufferScope {
     return buffer;
   }
 
+  /** Writes host data into one of this scope's buffers (queue.writeBuffer). */
+  write(buffer: GPUBuffer, data: HostData, byteOffset = 0): void {
+    writeBuffer(this.device, buffer, data, byteOffset);
+  }
+
   /** A uniform buffer holding `bytes` (already padded, e.g. from UniformWriter). */
   uniform(bytes: ArrayBuffer, label = this.label): GPUBuffer {
     const buffer = this.track(

@@ -1,41 +1,23 @@
 import { InvalidArgumentError } from '../errors';
 import type { BufferScope } from '../gpu/buffers';
-import { UniformWriter, type KernelProgram } from '../gpu/kernel';
+import { bindSlots, UniformWriter, type KernelProgram } from '../gpu/kernel';
+import { levelTable, PackedLevels } from './packed-levels';
 import { numel, shapeString, type Tensor } from './tensor';
 import { requireInteger, requireRank, requireShape } from './validate';
 
 /**
  * Output tile of `shaders/conv2d.wgsl`: a workgroup covers CONV2D_TILE_ROWS rows × CONV2D_TILE_COLS
- * Cout for a dense conv, and CONV2D_INDEXED_TILE_ROWS rows for an indexed one: a sparse row list
- * rarely fills its last tile, and a 32-row tile wastes at most 31 gathered rows instead of 63
- * (the per-row cost of both tiles is the same on the adapters measured; bench/sparse.ts).
+ * Cout for a dense conv, and CONV2D_INDEXED_TILE_ROWS rows for one over an active-row list: a
+ * sparse list rarely fills its last tile, and a 32-row tile wastes at most 31 gathered rows
+ * instead of 63 (the per-row cost of both tiles is the same on the adapters measured).
  */
 export const CONV2D_TILE_ROWS = 64;
 export const CONV2D_INDEXED_TILE_ROWS = 32;
 export const CONV2D_TILE_COLS = 64;
 export type Conv2dTileRows = 32 | 64;
 
-/**
- * Which output pixels a conv computes. `dense`: all of them. `indexed`: row r < count[0] is the
- * pixel whose flat NHW index is rows[r] (`rows` and `count` hold u32); the result goes either to
- * that pixel of the dense NHWC output (`scatter`; the caller zeroes the rest) or to row r of a
- * [maxRows, Cout] buffer (`compact`, e.g. for GroupNorm over active pixels only).
- */
-export type ConvRows =
-  | { readonly mode: 'dense' }
-  | {
-      readonly mode: 'indexed';
-      /** u32 [maxRows]: flat pixel index n·OH·OW + oy·OW + ox of each active row. */
-      readonly rows: Tensor;
-      /** u32 [1]: number of active rows (read on the GPU, ≤ maxRows). */
-      readonly count: Tensor;
-      readonly placement: 'scatter' | 'compact';
-      /**
-       * Indirect dispatch arguments (3 × u32 at `offset` bytes), e.g. written on the GPU from
-       * count[0] as conv2dDispatchSize(count, Cout). Without it the dispatch covers maxRows.
-       */
-      readonly indirect?: { readonly buffer: GPUBuffer; readonly offset: number };
-    };
+/** Binding slots of conv2d.wgsl. */
+export const CONV2D_SLOTS = { params: 0, x: 1, weights: 2, bias: 3, residual: 4, lists: 5, aux: 6, out: 7, levels: 8 } as const;
 
 export interface Conv2dArgs {
   /** NHWC [N, H, W, Cin]. */
@@ -51,11 +33,9 @@ export interface Conv2dArgs {
   readonly stride?: number;
   /** Zero padding, the same on both sides: one number for both axes or [padY, padX]. Default 0. */
   readonly padding?: number | readonly [number, number];
-  /** dense / indexed-scatter: NHWC [N, OH, OW, Cout]; indexed-compact: [maxRows, Cout]. */
+  /** NHWC [N, OH, OW, Cout]. */
   readonly out: Tensor;
-  /** Default dense. */
-  readonly rows?: ConvRows;
-  /** Rows per workgroup tile; default CONV2D_TILE_ROWS (dense) or CONV2D_INDEXED_TILE_ROWS (indexed). */
+  /** Rows per workgroup tile; default CONV2D_TILE_ROWS. */
   readonly tileRows?: Conv2dTileRows;
 }
 
@@ -104,11 +84,6 @@ export function packConvWeights(
   return hwio;
 }
 
-/** The default tile height for a row mapping. */
-export function conv2dTileRows(rows: ConvRows | undefined): Conv2dTileRows {
-  return rows?.mode === 'indexed' ? CONV2D_INDEXED_TILE_ROWS : CONV2D_TILE_ROWS;
-}
-
 /** Workgroup counts for `rows` GEMM rows and `cout` output channels (also the indirect args). */
 export function conv2dDispatchSize(rows: number, cout: number, tileRows: Conv2dTileRows = CONV2D_TILE_ROWS): [number, number, number] {
   return [Math.ceil(cout / CONV2D_TILE_COLS), Math.ceil(rows / tileRows), 1];
@@ -140,30 +115,26 @@ export function conv2dGeometry(args: Pick<Conv2dArgs, 'input' | 'weights' | 'str
   return { batch, inH, inW, cin, kh, kw, cout, stride, padY, padX, outH, outW };
 }
 
+/** The params uniform of conv2d.wgsl: the dense geometry, then the packed head's fields (zero). */
+export function conv2dParams(g: Conv2dGeometry, packed: readonly number[] = [], boxStrides: readonly number[] = []): ArrayBuffer {
+  const strides = Array.from({ length: 8 }, (_, i) => boxStrides[i] ?? 1);
+  const head = Array.from({ length: 6 }, (_, i) => packed[i] ?? 0);
+  return new UniformWriter()
+    .u32(g.batch, g.inH, g.inW, g.cin, g.outH, g.outW, g.cout, g.kh * g.kw * g.cin)
+    .u32(g.kw, g.stride, g.padY, g.padX, g.batch * g.outH * g.outW)
+    .u32(...head, 0)
+    .f32(...strides)
+    .bytes();
+}
+
 /**
  * out = relu?(conv(input, weights, stride, padding) + bias + residual) with
- * `shaders/conv2d.wgsl` (implicit GEMM), over all output pixels or an indexed subset.
+ * `shaders/conv2d.wgsl` (implicit GEMM) over every output pixel of an NHWC image.
  */
 export function conv2dProgram(scope: BufferScope, args: Conv2dArgs): KernelProgram {
   const g = conv2dGeometry(args);
-  const rows = args.rows ?? { mode: 'dense' as const };
-  const pixels = g.batch * g.outH * g.outW;
   if (args.bias) requireShape('bias', args.bias, [g.cout]);
-
-  let outShape: readonly number[] = [g.batch, g.outH, g.outW, g.cout];
-  let maxRows = pixels;
-  if (rows.mode === 'indexed') {
-    requireRank('rows', rows.rows, 1);
-    requireShape('count', rows.count, [1]);
-    maxRows = rows.rows.shape[0]!;
-    if (rows.placement === 'compact') outShape = [maxRows, g.cout];
-    else if (rows.placement !== 'scatter') {
-      throw new InvalidArgumentError('rows', `placement must be 'scatter' or 'compact', got ${String(rows.placement)}`);
-    }
-    if (rows.indirect && (rows.indirect.offset % 4 !== 0 || rows.indirect.offset + 12 > rows.indirect.buffer.size)) {
-      throw new InvalidArgumentError('rows', `indirect offset ${rows.indirect.offset} is unaligned or past the buffer`);
-    }
-  }
+  const outShape = [g.batch, g.outH, g.outW, g.cout];
   requireShape('out', args.out, outShape);
   if (args.residual) {
     requireShape('residual', args.residual, outShape);
@@ -174,27 +145,14 @@ export function conv2dProgram(scope: BufferScope, args: Conv2dArgs): KernelProgr
   if (args.input.buffer === args.out.buffer || args.weights.buffer === args.out.buffer) {
     throw new InvalidArgumentError('out', 'must not share its buffer with input or weights');
   }
-  if (rows.mode === 'indexed' && (rows.rows.buffer === args.out.buffer || rows.count.buffer === args.out.buffer)) {
-    throw new InvalidArgumentError('rows', 'the row list and count must not live in the output buffer');
-  }
-  const tileRows = args.tileRows ?? conv2dTileRows(rows);
+  const tileRows = args.tileRows ?? CONV2D_TILE_ROWS;
   if (tileRows !== 32 && tileRows !== 64) throw new InvalidArgumentError('tileRows', `must be 32 or 64, got ${String(tileRows)}`);
   const pointwise = g.kh === 1 && g.kw === 1 && g.stride === 1 && g.padY === 0 && g.padX === 0;
-  const params = scope.uniform(
-    new UniformWriter()
-      .u32(g.batch, g.inH, g.inW, g.cin, g.outH, g.outW, g.cout, g.kh * g.kw * g.cin)
-      .u32(g.kw, g.stride, g.padY, g.padX, rows.mode === 'dense' ? pixels : 0)
-      .bytes(),
-    'conv2d params',
-  );
   const unused = (what: string) => scope.storage(16, `conv2d: no ${what}`);
-  const indexed = rows.mode === 'indexed' ? rows : undefined;
-  const mode = indexed ? (indexed.placement === 'scatter' ? 1 : 2) : 0;
   return {
-    label: `conv2d ${g.kh}×${g.kw}/${g.stride} ${g.cin}→${g.cout}${indexed ? ` (${indexed.placement})` : ''}`,
+    label: `conv2d ${g.kh}×${g.kw}/${g.stride} ${g.cin}→${g.cout}`,
     shader: 'conv2d',
     constants: {
-      MODE: mode,
       VEC4_A: g.cin % 4 === 0 ? 1 : 0,
       VEC4_B: g.cout % 4 === 0 ? 1 : 0,
       POINTWISE: pointwise ? 1 : 0,
@@ -203,21 +161,26 @@ export function conv2dProgram(scope: BufferScope, args: Conv2dArgs): KernelProgr
       RELU: args.relu ? 1 : 0,
       TILE_M: tileRows,
     },
-    bindings: [
-      params,
-      args.input.buffer,
-      args.weights.buffer,
-      args.bias?.buffer ?? unused('bias'),
-      args.residual?.buffer ?? unused('residual'),
-      indexed?.rows.buffer ?? unused('rows'),
-      indexed?.count.buffer ?? unused('count'),
-      args.out.buffer,
-    ],
-    dispatch: indexed?.indirect
-      ? { indirect: indexed.indirect.buffer, offset: indexed.indirect.offset }
-      : conv2dDispatchSize(maxRows, g.cout, tileRows),
+    bindings: bindSlots(CONV2D_SLOTS, {
+      params: scope.uniform(conv2dParams(g), 'conv2d params'),
+      x: args.input.buffer,
+      weights: args.weights.buffer,
+      bias: args.bias?.buffer ?? unused('bias'),
+      residual: args.residual?.buffer ?? unused('residual'),
+      lists: unused('row lists'),
+      aux: unused('aux'),
+      out: args.out.buffer,
+      levels: unusedLevelTable(scope),
+    }),
+    dispatch: conv2dDispatchSize(g.batch * g.outH * g.outW, g.cout, tileRows),
   };
 }
+
+/** A level table for programs that never read it (the dense conv references it statically). */
+function unusedLevelTable(scope: BufferScope): GPUBuffer {
+  return levelTable(scope, UNUSED_LEVELS);
+}
+const UNUSED_LEVELS = new PackedLevels([[1, 1]], 1);
 
 /** Multiply-accumulates of a dense conv (for GFLOP/s: 2 · MACs / time). */
 export function conv2dMacs(g: Conv2dGeometry): number {

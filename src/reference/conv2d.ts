@@ -77,31 +77,3 @@ export function conv2dRef(x: Float32Array, w: Float32Array, shape: ConvRefShape,
   }
   return out;
 }
-
-/**
- * Indexed conv: rows r < count compute pixel rows[r]. `scatter` returns `initial` (the dense
- * NHWC output before the kernel ran) with those pixels overwritten, residual indexed by pixel;
- * `compact` returns [rows.length, Cout] with rows ≥ count taken from `initial`, residual by row.
- */
-export function conv2dIndexedRef(
-  x: Float32Array,
-  w: Float32Array,
-  shape: ConvRefShape,
-  rows: Uint32Array,
-  count: number,
-  placement: 'scatter' | 'compact',
-  initial: Float32Array,
-  opts: ConvRefOptions = {},
-): Float32Array {
-  const cout = shape.weights[0];
-  const o = { stride: opts.stride ?? 1, padY: opts.padY ?? 0, padX: opts.padX ?? 0 };
-  const out = initial.slice();
-  const acc = new Float64Array(cout);
-  for (let r = 0; r < count; r++) {
-    const pixel = rows[r]!;
-    convPixel(x, w, shape, o, pixel, acc);
-    const dst = (placement === 'scatter' ? pixel : r) * cout;
-    for (let co = 0; co < cout; co++) out[dst + co] = finish(acc[co]!, opts, co, dst + co);
-  }
-  return out;
-}
