@@ -3,21 +3,24 @@ import type { KernelProgram } from '../gpu/kernel';
 import type { GpuRuntime } from '../gpu/runtime';
 import { PassTimer, type PassTimings } from '../gpu/timing';
 import type { Tensor } from '../ops/tensor';
-import type { Graph, Stage, Value } from './graph';
+import type { BufferCopy, Graph, ReadRequest, Stage, Value } from './graph';
 import { planMemory, type MemoryPlan } from './memory-plan';
 
-interface StagedProgram {
+/** One stage's work: buffer copies first, then its programs in one compute pass. */
+interface StageWork {
   readonly stage: Stage;
-  readonly program: KernelProgram;
+  readonly copies: BufferCopy[];
+  readonly programs: KernelProgram[];
 }
 
 export interface RunResult {
-  /** Host copies of the requested outputs, in request order. */
-  readonly outputs: Map<Value, ArrayBuffer>;
-  /** Every scalar probe the nodes registered (empty unless asked for). */
-  readonly probes: Map<string, number>;
+  /** Host copies of the requested values (or slices), keyed by request. */
+  readonly outputs: Map<ReadRequest, ArrayBuffer>;
   readonly timings?: PassTimings;
 }
+
+const rangeOf = (graph: Graph, r: ReadRequest) =>
+  'value' in r ? r : { value: r, byteOffset: 0, byteLength: graph.byteLength(r) };
 
 /**
  * A graph bound to GPU memory: the memory plan's blocks are allocated, every node's programs are
@@ -26,9 +29,8 @@ export interface RunResult {
  * outputs into one staging buffer and maps it once: the only CPU read-back.
  */
 export class CompiledGraph {
-  private readonly programs: StagedProgram[] = [];
+  private readonly stages: StageWork[] = [];
   private readonly blocks: GPUBuffer[];
-  private readonly probes: { name: string; buffer: GPUBuffer; type: 'u32' | 'f32' }[] = [];
 
   private constructor(
     private readonly runtime: GpuRuntime,
@@ -36,22 +38,26 @@ export class CompiledGraph {
     readonly plan: MemoryPlan,
     private readonly scope: BufferScope,
   ) {
-    this.blocks = plan.blockSizes.map((size, i) => scope.storage(size, `block ${i}`));
+    // INDIRECT too: a compaction's row lists carry the indirect arguments of their consumers.
+    this.blocks = plan.blockSizes.map((size, i) => scope.storage(size, `block ${i}`, GPUBufferUsage.INDIRECT));
   }
 
   static async compile(runtime: GpuRuntime, graph: Graph, label = 'graph'): Promise<CompiledGraph> {
     const scope = runtime.scope(label);
     try {
       const compiled = new CompiledGraph(runtime, graph, planMemory(graph), scope);
-      const ctx = {
-        tensor: (v: Value) => compiled.tensor(v),
-        scope,
-        probe: (name: string, buffer: GPUBuffer, type: 'u32' | 'f32') => compiled.probes.push({ name, buffer, type }),
-      };
+      const ctx = { tensor: (v: Value) => compiled.tensor(v), scope };
       for (const node of graph.nodes) {
-        for (const program of node.build(ctx)) compiled.programs.push({ stage: node.stage, program });
+        let work = compiled.stages[compiled.stages.length - 1];
+        if (!work || work.stage !== node.stage) compiled.stages.push((work = { stage: node.stage, copies: [], programs: [] }));
+        const copies = node.copies?.(ctx) ?? [];
+        if (copies.length > 0 && work.programs.length > 0) {
+          throw new Error(`node ${node.name} copies buffers after programs of stage ${node.stage}: copies must open their stage`);
+        }
+        work.copies.push(...copies);
+        work.programs.push(...node.build(ctx));
       }
-      await runtime.prepare(compiled.programs.map((p) => p.program));
+      await runtime.prepare(compiled.stages.flatMap((w) => w.programs));
       return compiled;
     } catch (error) {
       scope.dispose();
@@ -65,7 +71,18 @@ export class CompiledGraph {
   }
 
   get programCount(): number {
-    return this.programs.length;
+    return this.stages.reduce((n, w) => n + w.programs.length, 0);
+  }
+
+  /** Programs per stage, and how many of them dispatch indirectly. */
+  programStats(): { readonly byStage: Partial<Record<Stage, number>>; readonly indirect: number; readonly total: number } {
+    const byStage: Partial<Record<Stage, number>> = {};
+    let indirect = 0;
+    for (const w of this.stages) {
+      byStage[w.stage] = (byStage[w.stage] ?? 0) + w.programs.length;
+      indirect += w.programs.filter((p) => 'indirect' in p.dispatch).length;
+    }
+    return { byStage, indirect, total: this.programCount };
   }
 
   tensor(value: Value): Tensor {
@@ -78,30 +95,19 @@ export class CompiledGraph {
    * Encodes and submits one run. `beforeSubmit` may write per-run inputs (e.g. the image) with
    * queue.writeBuffer; those writes land before the commands execute.
    */
-  async run(
-    outputs: readonly Value[],
-    options: { timed?: boolean; beforeSubmit?: () => void; probes?: boolean } = {},
-  ): Promise<RunResult> {
+  async run(outputs: readonly ReadRequest[], options: { timed?: boolean; beforeSubmit?: () => void } = {}): Promise<RunResult> {
     const device = this.runtime.device;
-    const stages: { stage: Stage; programs: KernelProgram[] }[] = [];
-    for (const p of this.programs) {
-      const last = stages[stages.length - 1];
-      if (last && last.stage === p.stage) last.programs.push(p.program);
-      else stages.push({ stage: p.stage, programs: [p.program] });
-    }
-    const timer = options.timed ? new PassTimer(device, stages.length) : undefined;
+    const timer = options.timed ? new PassTimer(device, this.stages.length) : undefined;
+    const ranges = outputs.map((r) => rangeOf(this.graph, r));
     const offsets: number[] = [];
     let stagingSize = 0;
-    for (const v of outputs) {
+    for (const r of ranges) {
+      if (r.byteOffset % 4 || r.byteOffset < 0 || r.byteOffset + r.byteLength > this.graph.byteLength(r.value)) {
+        throw new Error(`read of ${r.value.name} [${r.byteOffset}, +${r.byteLength}) is unaligned or out of range`);
+      }
       offsets.push(stagingSize);
-      stagingSize += Math.ceil(this.graph.byteLength(v) / 4) * 4;
+      stagingSize += Math.ceil(r.byteLength / 4) * 4;
     }
-    const probes = options.probes ? this.probes : [];
-    const probeOffsets = probes.map(() => {
-      const at = stagingSize;
-      stagingSize += 4;
-      return at;
-    });
     const staging = device.createBuffer({
       label: 'graph outputs',
       size: Math.max(stagingSize, 4),
@@ -111,16 +117,16 @@ export class CompiledGraph {
       options.beforeSubmit?.();
       device.pushErrorScope('validation');
       const encoder = device.createCommandEncoder({ label: this.graph.nodes.length ? 'inference' : 'empty' });
-      for (const { stage, programs } of stages) {
+      for (const { stage, copies, programs } of this.stages) {
+        for (const c of copies) encoder.copyBufferToBuffer(c.from, c.fromOffset, c.to, c.toOffset, c.size);
         const pass = encoder.beginComputePass({ label: stage, timestampWrites: timer?.passWrites(stage) });
         for (const program of programs) this.runtime.encode(pass, program);
         pass.end();
       }
-      outputs.forEach((v, i) => {
-        const t = this.tensor(v);
-        encoder.copyBufferToBuffer(t.buffer, 0, staging, offsets[i]!, Math.ceil(this.graph.byteLength(v) / 4) * 4);
+      ranges.forEach((r, i) => {
+        const size = Math.ceil(r.byteLength / 4) * 4;
+        if (size > 0) encoder.copyBufferToBuffer(this.tensor(r.value).buffer, r.byteOffset, staging, offsets[i]!, size);
       });
-      probes.forEach((p, i) => encoder.copyBufferToBuffer(p.buffer, 0, staging, probeOffsets[i]!, 4));
       timer?.resolve(encoder);
       if (timer) timer.submit([encoder.finish()]);
       else device.queue.submit([encoder.finish()]);
@@ -129,14 +135,10 @@ export class CompiledGraph {
       const timings = timer ? await timer.read() : undefined;
       await staging.mapAsync(GPUMapMode.READ);
       const mapped = staging.getMappedRange();
-      const result = new Map<Value, ArrayBuffer>();
-      outputs.forEach((v, i) => result.set(v, mapped.slice(offsets[i]!, offsets[i]! + this.graph.byteLength(v))));
-      const view = new DataView(mapped);
-      const probed = new Map(
-        probes.map((p, i) => [p.name, p.type === 'u32' ? view.getUint32(probeOffsets[i]!, true) : view.getFloat32(probeOffsets[i]!, true)]),
-      );
+      const result = new Map<ReadRequest, ArrayBuffer>();
+      outputs.forEach((request, i) => result.set(request, mapped.slice(offsets[i]!, offsets[i]! + ranges[i]!.byteLength)));
       staging.unmap();
-      return { outputs: result, probes: probed, timings };
+      return { outputs: result, timings };
     } finally {
       staging.destroy();
       timer?.destroy();

@@ -21,11 +21,28 @@ export type Stage = 'preprocess' | 'backbone' | 'fpn' | 'head' | 'predictor';
 export interface BuildContext {
   /** The planned storage of a value, as a tensor of its shape. */
   tensor(value: Value): Tensor;
-  /** Owner of per-node buffers that live as long as the plan (uniforms, scratch). */
+  /** Owner of per-node buffers that live as long as the plan (uniforms, fixed tables). */
   readonly scope: BufferScope;
-  /** Registers a node-owned scalar (e.g. an active-pixel count) to read back after runs. */
-  probe(name: string, buffer: GPUBuffer, type: 'u32' | 'f32'): void;
 }
+
+/** A buffer-to-buffer copy (bytes; offsets and size multiples of 4). */
+export interface BufferCopy {
+  readonly from: GPUBuffer;
+  readonly fromOffset: number;
+  readonly to: GPUBuffer;
+  readonly toOffset: number;
+  readonly size: number;
+}
+
+/** Bytes of a value to read back after a run (a slice instead of the whole value). */
+export interface ReadRange {
+  readonly value: Value;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+}
+
+/** What a run reads back: whole values or slices of them. */
+export type ReadRequest = Value | ReadRange;
 
 export interface GraphNode {
   readonly name: string;
@@ -36,6 +53,11 @@ export interface GraphNode {
   readonly inPlace?: readonly (readonly [number, number])[];
   /** Builds the node's programs; they must dispatch in this order. */
   build(ctx: BuildContext): KernelProgram[];
+  /**
+   * Copies that run before the node's stage begins its compute pass (so a node with copies must
+   * come before any node with programs in its stage), e.g. FPN levels packed into one buffer.
+   */
+  copies?(ctx: BuildContext): BufferCopy[];
 }
 
 export class Graph {
