@@ -57,7 +57,7 @@ export interface DetectOptions {
   readonly scoreThreshold?: number;
   /** Also return every gate map's values (implies `gateDensities`). */
   readonly returnGates?: boolean;
-  /** Return per-gate and per-router densities (runs the plan that reads gates back). */
+  /** Return per-gate and per-router densities (counted on the GPU by every run; cheap). */
   readonly gateDensities?: boolean;
 }
 
@@ -88,7 +88,10 @@ export interface GateMap {
 
 export interface RouterDensity {
   readonly router: string;
-  /** Fraction of the router's gate pixels (all paths and levels) that are on. */
+  /**
+   * Fraction of the router's pixels (its tower, every level) where its depth gate is on: where
+   * its depth convs run. The scale paths' depthwise convs run densely whatever their gates say.
+   */
   readonly density: number;
 }
 

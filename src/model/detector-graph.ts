@@ -2,19 +2,15 @@ import { Graph, type Value } from '../graph/graph';
 import { preprocessProgram } from '../ops/preprocess';
 import { DEFAULT_SPARSE_CROSSOVER } from '../ops/sparse-crossover';
 import type { ModelConfig } from '../weights/config';
-import { buildTower, LEVEL_NAMES, type HeadExecution, type Taps } from './dynamic-head';
+import { buildHead, LEVEL_NAMES, planHead, type HeadExecution, type HeadPlan, type RouterCounts } from './dynamic-head';
+import type { Taps } from './taps';
 import { buildPredictors, type HeadOutputs } from './fcos-head';
 import { buildFpn } from './fpn';
 import { LayerBuilder, type WeightTable } from './layers';
 import { buildResNet } from './resnet';
 
-/**
- * Sparse at every level: since compaction is one dispatch for the head's map sizes and sparse
- * conv tiles are 32 rows, the gather–scatter head beats the dense-masked one even on the
- * smallest maps (bench/engine.ts; `minSparsePixels` keeps small levels dense-masked if an
- * adapter ever wants it).
- */
-export const DEFAULT_EXECUTION: HeadExecution = { mode: 'sparse', crossover: DEFAULT_SPARSE_CROSSOVER, minSparsePixels: 0 };
+/** Gather–scatter over every level of both towers, the dense fallback above the crossover. */
+export const DEFAULT_EXECUTION: HeadExecution = { mode: 'sparse', crossover: DEFAULT_SPARSE_CROSSOVER };
 
 export interface DetectorGraph {
   readonly graph: Graph;
@@ -22,6 +18,10 @@ export interface DetectorGraph {
   readonly image: Value;
   readonly fpn: Value[];
   readonly head: HeadOutputs;
+  /** How the head executes (the one policy point). */
+  readonly plan: HeadPlan;
+  /** Where each router's per-segment active counts are read (dynamic head). */
+  readonly counts: readonly RouterCounts[];
   /** Intermediate tensors kept for debugging and parity (only when asked for). */
   readonly taps: Taps;
   /** With `source`: the RGBA8 upload buffer the pre-processing node reads (set at compile). */
@@ -62,12 +62,16 @@ export function buildDetectorGraph(
   const features = buildResNet(layers, image, config.backbone);
   const fpn = buildFpn(layers, features, config.fpn);
   const tapMap = options.taps ? taps : undefined;
-  fpn.forEach((v, l) => tapMap?.set(`fpn.${LEVEL_NAMES[l]}`, v));
-  const execution = options.execution ?? DEFAULT_EXECUTION;
-  const cls = buildTower(layers, 'cls_subnet', fpn, config.head, execution, tapMap);
-  const bbox = buildTower(layers, 'bbox_subnet', fpn, config.head, execution, tapMap);
-  const head = buildPredictors(layers, cls, bbox, config);
-  for (const v of [...head.clsLogits, ...head.bboxReg, ...head.centerness]) graph.markOutput(v);
-  for (const v of taps.values()) graph.markOutput(v);
-  return { graph, image, fpn, head, taps, rgba };
+  fpn.forEach((v, l) => {
+    const [, h, w, c] = v.shape as [number, number, number, number];
+    tapMap?.set(`fpn.${LEVEL_NAMES[l]}`, { value: v, offset: 0, rows: h * w, rowLength: c, shape: v.shape });
+  });
+  const levelSizes = fpn.map((v) => [v.shape[1]!, v.shape[2]!] as const);
+  const plan = planHead(config.head, levelSizes, options.execution ?? DEFAULT_EXECUTION);
+  const towers = buildHead(layers, fpn, plan, tapMap);
+  const head = buildPredictors(layers, towers.output, plan, config);
+  graph.markOutput(head.cls);
+  graph.markOutput(head.boxCtr);
+  for (const tap of taps.values()) graph.markOutput(tap.value);
+  return { graph, image, fpn, head, plan, counts: towers.counts, taps, rgba };
 }

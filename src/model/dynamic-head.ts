@@ -1,130 +1,258 @@
-import type { Value } from '../graph/graph';
+import { InvalidArgumentError, WeightsFormatError } from '../errors';
+import type { BuildContext, ReadRange, Value } from '../graph/graph';
+import { ActiveListsLayout } from '../ops/active-lists';
+import { depthPartPrograms, depthPartScratch } from '../ops/depth-part';
+import { PackedLevels } from '../ops/packed-levels';
+import { scalePartPrograms, scalePartScratch } from '../ops/scale-part';
+import type { Tensor } from '../ops/tensor';
 import type { HeadConfig } from '../weights/config';
+import { routerWeight, TOWERS } from './head-weights';
 import type { LayerBuilder } from './layers';
-import { compact, countGate, gateMasks, scalePath, sparseConv } from './sparse-layers';
+import type { Taps } from './taps';
 
 export const LEVEL_NAMES = ['p3', 'p4', 'p5', 'p6', 'p7'] as const;
-
-/** Debug taps named as the reference's golden files (tools/reference/README.md). */
-export type Taps = Map<string, Value>;
+export type { Taps } from './taps';
 
 /**
- * How the dynamic head executes its gated convolutions:
- * - `sparse`: gather–scatter — masks and active-pixel lists built on the GPU, the depth path's
- *   convs computed only at active pixels (indirect dispatch; dense above `crossover`), the scale
- *   paths fused (depthwise → GroupNorm → × gate). Counts are probed for densities and MACs.
- * - `dense-masked`: every conv dense, GroupNorm statistics over the active pixels, inactive
- *   pixels zeroed: the straightforward formulation, kept as the baseline the sparse path must
- *   equal.
+ * How the dynamic head executes its gated convolutions (public option):
+ * - `sparse`: conv1 / conv2 run only at the active pixels of the gate masks, listed on the GPU by
+ *   one compaction per router; a router whose active fraction is above `crossover` takes the
+ *   dense fallback (decided on the GPU, per router and list).
+ * - `dense-masked`: every router takes the dense fallback: every pixel computed, GroupNorm over
+ *   the active pixels only, inactive pixels zero — the baseline the sparse head must equal.
  */
 export interface HeadExecution {
   readonly mode: 'sparse' | 'dense-masked';
-  /** Largest active fraction that still runs sparse (per router, per level, decided on the GPU). */
+  /** Largest active fraction of a router's pixels that still runs sparse. */
   readonly crossover: number;
-  /**
-   * Levels with fewer pixels run the depth path dense-masked under `sparse` too, decided at plan
-   * time: on tiny maps compaction and indirect dispatch cost more than the work they save.
-   */
-  readonly minSparsePixels?: number;
 }
 
 /**
- * The fine-grained dynamic head's towers (spec §4): D routers, each a scale part (two gated
- * depthwise paths from the neighbouring levels, resized bilinearly with align_corners=True) and a
- * depth part (a gated residual bottleneck). This is the dense-masked formulation of the official
- * masked inference: convs run dense, GroupNorm statistics are taken over the active pixels only
- * and inactive pixels are zero — numerically what the official gather/conv/scatter computes.
- * A `fixed` head treats every gate as 1.
+ * The one policy point of the head (style.md): how the head executes, decided once per model and
+ * input size; every layer of the head reads it and no kernel re-decides it.
  */
-export function buildTower(
-  layers: LayerBuilder,
-  tower: 'cls_subnet' | 'bbox_subnet',
-  levels: Value[],
-  config: HeadConfig,
-  execution: HeadExecution,
-  taps?: Taps,
-): Value[] {
-  layers.stage = 'head';
-  let x = levels;
-  for (let i = 0; i < config.routersPerTower; i++) x = buildRouter(layers, `${tower}.${i}`, x, config, execution, taps);
-  return x;
+export interface HeadPlan {
+  readonly kind: HeadConfig['kind'];
+  /** Both towers' levels, packed. */
+  readonly levels: PackedLevels;
+  readonly channels: number;
+  readonly routers: number;
+  readonly groups: number;
+  readonly eps: number;
+  readonly activation: HeadConfig['gateActivation'];
+  readonly tau: number;
+  /** The dense-fallback threshold the compaction applies (0: always dense; dynamic head only). */
+  readonly crossover: number;
 }
 
-export function buildRouter(layers: LayerBuilder, name: string, x: Value[], config: HeadConfig, execution: HeadExecution, taps?: Taps): Value[] {
-  const sparse = execution.mode === 'sparse';
-  const norm = { groups: config.gnGroups, eps: config.gnEps };
-  const p = `head.${name}`;
-  const dynamic = config.kind === 'dynamic';
-  const gate = (prefix: string, input: Value, tapBase: string, level: string): Value => {
-    const [g, logit] = layers.spatialGate(prefix, input, config.gateActivation, config.gateTau);
-    taps?.set(`${tapBase}.gate.${level}`, g).set(`${tapBase}.gate_logit.${level}`, logit);
-    return g;
+export function planHead(config: HeadConfig, levelSizes: readonly (readonly [number, number])[], execution: HeadExecution): HeadPlan {
+  if (!(execution.crossover >= 0 && execution.crossover <= 1)) {
+    throw new InvalidArgumentError('crossover', `expected a fraction in [0, 1], got ${execution.crossover}`);
+  }
+  if (execution.mode !== 'sparse' && execution.mode !== 'dense-masked') {
+    throw new InvalidArgumentError('execution.mode', `expected 'sparse' or 'dense-masked', got ${String(execution.mode)}`);
+  }
+  if (config.channels % 4 !== 0 || config.channels % config.gnGroups !== 0) {
+    throw new WeightsFormatError(`the head's width ${config.channels} must be a multiple of 4 and of its ${config.gnGroups} GroupNorm groups`);
+  }
+  if (!config.centernessOnReg) throw new WeightsFormatError('centerness on the classification tower (CENTERNESS_ON_REG = False) is not supported');
+  return {
+    kind: config.kind,
+    levels: new PackedLevels(levelSizes, TOWERS.length),
+    channels: config.channels,
+    routers: config.routersPerTower,
+    groups: config.gnGroups,
+    eps: config.gnEps,
+    activation: config.gateActivation,
+    tau: config.gateTau,
+    crossover: execution.mode === 'dense-masked' ? 0 : execution.crossover,
   };
+}
 
-  // Scale part: path 0 carries level l−1 down to l, path 1 carries level l+1 up to l.
-  const incoming: Value[][] = x.map(() => []);
-  for (const s of [0, 1] as const) {
-    const q = `${p}.dynamic_convs.${s}`;
-    x.forEach((source, l) => {
-      const target = s === 0 ? l + 1 : l - 1;
-      if (target < 0 || target >= x.length) return;
-      const level = LEVEL_NAMES[l];
-      if (dynamic) {
-        // The fused exact scale path (depthwise → GroupNorm → × gate) serves both modes.
-        const g = gate(`${q}.gate`, source, `${name}.scale${s}`, level);
-        countGate(layers, g, `${name}.scale${s}.${level}`);
-        incoming[target]!.push(scalePath(layers, q, source, g, { ...norm, name: `${name}.scale${s}.path.${level}` }));
-        return;
-      }
-      const d = layers.depthwise(`${q}.convs.0`, source, `${name}.scale${s}.dw.${level}`);
-      incoming[target]!.push(layers.groupNorm(`${q}.convs.1`, d, config.gnGroups, config.gnEps));
+/** Where one router's per-segment active counts are read from after a run (ActiveListsLayout). */
+export interface RouterCounts {
+  readonly router: number;
+  readonly layout: ActiveListsLayout;
+  /** `active` (dilated, gate) then `scaleActive` (path 0, 1): 4 · S words. */
+  readonly range: ReadRange;
+}
+
+export interface HeadGraph {
+  /** Both towers' outputs, packed [2, R, C]: tower 0 cls_subnet, tower 1 bbox_subnet. */
+  readonly output: Value;
+  /** Dynamic head: one per router. */
+  readonly counts: RouterCounts[];
+}
+
+/**
+ * The fine-grained dynamic head's towers (spec §4) over the packed layout: both towers and all
+ * levels of a router in a handful of dispatches. Scale part: both paths' gates, depthwise convs
+ * and GroupNorm statistics at once, then one fused normalise · gate → bilinear → Σ → axpby.
+ * Depth part: the depth gate, one compaction (gate and dilated lists), conv1 at the dilated rows,
+ * its statistics, conv2 at the gate rows with conv1's GroupNorm + ReLU applied on load, its
+ * statistics, and ReLU(o · g + y). A fixed head runs the same with every gate 1, densely.
+ */
+export function buildHead(layers: LayerBuilder, fpn: readonly Value[], plan: HeadPlan, taps?: Taps): HeadGraph {
+  layers.stage = 'head';
+  const { levels } = plan;
+  const c = plan.channels;
+  const packed = layers.graph.value('fpn.packed', [1, levels.rows, c]);
+  layers.graph.add({
+    name: 'pack FPN levels',
+    stage: 'head',
+    inputs: [...fpn],
+    outputs: [packed],
+    build: () => [],
+    copies: (ctx) =>
+      fpn.map((v, l) => ({ from: ctx.tensor(v).buffer, fromOffset: 0, to: ctx.tensor(packed).buffer, toOffset: levels.offsets[l]! * c * 4, size: levels.pixels(l) * c * 4 })),
+  });
+  let x = packed;
+  const counts: RouterCounts[] = [];
+  for (let i = 0; i < plan.routers; i++) {
+    const router = buildRouter(layers, plan, i, x, taps);
+    x = router.output;
+    if (router.counts) counts.push(router.counts);
+  }
+  return { output: x, counts };
+}
+
+/**
+ * Router i (0-based; its stacked weights `head.router.<i>.*`) on a packed input [T, R, C], or
+ * [1, R, C] shared by the towers: a scale-part node and a depth-part node.
+ */
+export function buildRouter(layers: LayerBuilder, plan: HeadPlan, i: number, x: Value, taps?: Taps): { output: Value; counts?: RouterCounts } {
+  layers.stage = 'head';
+  return new PackedHeadBuilder(layers, plan, taps).router(i, x);
+}
+
+/** The planned tensors of a record of values. */
+function tensorsOf<K extends string>(ctx: BuildContext, values: Record<K, Value>): Record<K, Tensor> {
+  return Object.fromEntries(Object.entries<Value>(values).map(([k, v]) => [k, ctx.tensor(v)])) as Record<K, Tensor>;
+}
+
+class PackedHeadBuilder {
+  constructor(
+    private readonly layers: LayerBuilder,
+    private readonly plan: HeadPlan,
+    private readonly taps?: Taps,
+  ) {}
+
+  private get graph() {
+    return this.layers.graph;
+  }
+
+  private weight(i: number, what: string): Tensor {
+    return this.layers.weight(routerWeight(i, what));
+  }
+
+  /** Graph values for a set of workspace shapes, named `<prefix>.<key>`. */
+  private values<K extends string>(prefix: string, shapes: Record<K, number[]>): Record<K, Value> {
+    return Object.fromEntries(Object.entries<number[]>(shapes).map(([k, shape]) => [k, this.graph.value(`${prefix}.${k}`, shape)])) as Record<K, Value>;
+  }
+
+  /** Taps per (tower, level) of a packed [.., T·R, width] value from element `base`. */
+  private tapLevels(name: (tower: string, level: string) => string, value: Value, width: number, base = 0, kind?: 'mask', levelsUsed?: readonly number[]) {
+    if (!this.taps) return;
+    const { levels } = this.plan;
+    TOWERS.forEach((tower, t) => {
+      levels.sizes.forEach(([h, w], l) => {
+        if (levelsUsed && !levelsUsed.includes(l)) return;
+        this.taps!.set(name(tower, LEVEL_NAMES[l]!), { value, offset: base + (t * levels.rows + levels.offsets[l]!) * width, rows: h * w, rowLength: width, shape: [1, h, w, width], kind });
+      });
     });
   }
 
-  const scaleWeight = layers.weight(`${p}.scale_weight`);
-  const outputWeight = layers.weight(`${p}.output_weight`);
-  return x.map((xl, l) => {
-    const level = LEVEL_NAMES[l];
-    const [first, ...rest] = incoming[l]!;
-    let acc = layers.resize(first!, xl.shape, `${name}.sum.${level}`);
-    for (const path of rest) acc = layers.resize(path, xl.shape, `${name}.sum.${level}`, acc);
-    const y = layers.axpby(acc, scaleWeight, xl, outputWeight, `${name}.y.${level}`);
+  /** One router: a scale-part node and a depth-part node (the depth part rewrites y in place). */
+  router(i: number, x: Value): { output: Value; counts?: RouterCounts } {
+    const { levels, channels: c, groups, eps, activation, tau } = this.plan;
+    const dynamic = this.plan.kind === 'dynamic';
+    const towers = levels.towers;
+    const name = (tower: string) => `${tower}.${i}`;
 
-    // Depth part: conv1 on the dilated gate mask, conv2 on the gate mask, ReLU(o·g + y).
-    const b = `${p}.depth_module.bottleneck`;
-    if (!dynamic) {
-      let h = layers.conv(`${b}.conv1`, y, { bias: false, name: `${name}.depth.h.${level}` });
-      h = layers.groupNorm(`${b}.conv1.norm`, h, config.gnGroups, config.gnEps, { relu: true });
-      let o = layers.conv(`${b}.conv2`, h, { bias: false, name: `${name}.depth.o.${level}` });
-      o = layers.groupNorm(`${b}.conv2.norm`, o, config.gnGroups, config.gnEps);
-      const out = layers.addRelu(o, y, `${name}.out.${level}`);
-      taps?.set(`${name}.out.${level}`, out);
-      return out;
+    const scale = this.values(`router${i}.scale`, scalePartScratch(levels, c, groups));
+    const gates = dynamic ? this.graph.value(`router${i}.scale.gates`, [2, towers, levels.rows]) : undefined;
+    const scaleLogits = dynamic && this.taps ? this.graph.value(`router${i}.scale.logits`, [2, towers, levels.rows]) : undefined;
+    const y = this.graph.value(`router${i}.y`, [towers, levels.rows, c]);
+    this.graph.add({
+      name: `router ${i} scale part`,
+      stage: 'head',
+      inputs: [x],
+      outputs: [y, scale.d, scale.affine, scale.partials, ...(gates ? [gates] : []), ...(scaleLogits ? [scaleLogits] : [])],
+      build: (ctx) =>
+        scalePartPrograms(ctx.scope, {
+          levels,
+          input: ctx.tensor(x),
+          gates: gates && {
+            weights: this.weight(i, 'scale_gate.weight'),
+            bias: this.weight(i, 'scale_gate.bias'),
+            out: ctx.tensor(gates),
+            logits: scaleLogits && ctx.tensor(scaleLogits),
+            activation,
+            tau,
+          },
+          depthwise: { weights: this.weight(i, 'dw.weight'), bias: this.weight(i, 'dw.bias'), norm: this.weight(i, 'dw.norm') },
+          mix: this.weight(i, 'mix'),
+          groups,
+          eps,
+          scratch: { d: ctx.tensor(scale.d), affine: ctx.tensor(scale.affine), partials: ctx.tensor(scale.partials) },
+          out: ctx.tensor(y),
+        }),
+    });
+    if (gates) {
+      for (const s of [0, 1] as const) {
+        const used = s === 0 ? levels.sizes.map((_, l) => l).slice(0, -1) : levels.sizes.map((_, l) => l).slice(1);
+        this.tapLevels((t, l) => `${name(t)}.scale${s}.gate.${l}`, gates, 1, s * levels.totalRows, undefined, used);
+        if (scaleLogits) this.tapLevels((t, l) => `${name(t)}.scale${s}.gate_logit.${l}`, scaleLogits, 1, s * levels.totalRows, undefined, used);
+      }
     }
-    const g = gate(`${p}.depth_module.gate`, y, `${name}.depth`, level);
-    const [, height, width] = y.shape as [number, number, number, number];
-    if (sparse && height * width >= (execution.minSparsePixels ?? 0)) {
-      const masks = gateMasks(layers, g, `${name}.depth.${level}`);
-      taps?.set(`${name}.depth.mask_dilated.${level}`, masks.dilated).set(`${name}.depth.mask.${level}`, masks.mask);
-      const onDilated = compact(layers, masks.dilated, `${name}.depth.dilated.${level}`);
-      const onGate = compact(layers, masks.mask, `${name}.depth.${level}`);
-      const opts = { ...norm, crossover: execution.crossover };
-      const h = sparseConv(layers, `${b}.conv1`, y, onDilated, { kind: 'relu' }, { ...opts, name: `${name}.depth.h.${level}` });
-      const out = sparseConv(layers, `${b}.conv2`, h, onGate, { kind: 'gated-residual', gate: g, residual: y }, { ...opts, name: `${name}.out.${level}` });
-      taps?.set(`${name}.out.${level}`, out);
-      return out;
+
+    const depth = this.values(`router${i}.depth`, depthPartScratch(levels, c, groups));
+    const layout = new ActiveListsLayout(levels);
+    const gate = dynamic ? this.graph.value(`router${i}.depth.gate`, [1, towers, levels.rows]) : undefined;
+    const gateLogits = dynamic && this.taps ? this.graph.value(`router${i}.depth.logits`, [1, towers, levels.rows]) : undefined;
+    const lists = dynamic ? this.graph.value(`router${i}.lists`, [layout.words]) : undefined;
+    const out = this.graph.value(`router${i}.out`, [towers, levels.rows, c]);
+    const extra = [gate, gateLogits, lists].filter((v): v is Value => v !== undefined);
+    this.graph.add({
+      name: `router ${i} depth part`,
+      stage: 'head',
+      inputs: gates ? [y, gates] : [y],
+      outputs: [out, ...Object.values<Value>(depth), ...extra],
+      inPlace: [[0, 0]],
+      build: (ctx) =>
+        depthPartPrograms(ctx.scope, {
+          levels,
+          y: ctx.tensor(out),
+          dynamic: dynamic
+            ? {
+                gateWeights: this.weight(i, 'depth_gate.weight'),
+                gateBias: this.weight(i, 'depth_gate.bias'),
+                gate: ctx.tensor(gate!),
+                logits: gateLogits && ctx.tensor(gateLogits),
+                activation,
+                tau,
+                scaleGates: ctx.tensor(gates!),
+                lists: ctx.tensor(lists!),
+                layout,
+                crossover: this.plan.crossover,
+              }
+            : undefined,
+          conv1: { weights: this.weight(i, 'conv1.weight'), norm: this.weight(i, 'conv1.norm') },
+          conv2: { weights: this.weight(i, 'conv2.weight'), norm: this.weight(i, 'conv2.norm') },
+          groups,
+          eps,
+          scratch: tensorsOf(ctx, depth),
+        }),
+    });
+    if (gate) {
+      this.tapLevels((t, l) => `${name(t)}.depth.gate.${l}`, gate, 1);
+      if (gateLogits) this.tapLevels((t, l) => `${name(t)}.depth.gate_logit.${l}`, gateLogits, 1);
+      this.tapLevels((t, l) => `${name(t)}.depth.mask_dilated.${l}`, lists!, 1, layout.map.dilated, 'mask');
+      this.tapLevels((t, l) => `${name(t)}.depth.mask.${l}`, lists!, 1, layout.map.gate, 'mask');
     }
-    const dilated = layers.maxPool(g, 1, `${name}.depth.mask_dilated.${level}`);
-    taps?.set(`${name}.depth.mask_dilated.${level}`, dilated);
-    // Counted for densities and executed MACs, as the sparse path's compaction counts them.
-    countGate(layers, g, `${name}.depth.${level}`);
-    countGate(layers, dilated, `${name}.depth.dilated.${level}`);
-    let h = layers.conv(`${b}.conv1`, y, { bias: false, name: `${name}.depth.h.${level}` });
-    h = layers.groupNorm(`${b}.conv1.norm`, h, config.gnGroups, config.gnEps, { relu: true, mask: dilated });
-    let o = layers.conv(`${b}.conv2`, h, { bias: false, name: `${name}.depth.o.${level}` });
-    o = layers.groupNorm(`${b}.conv2.norm`, o, config.gnGroups, config.gnEps, { mask: g });
-    const out = layers.gateResidualRelu(o, g, y, `${name}.out.${level}`);
-    taps?.set(`${name}.out.${level}`, out);
-    return out;
-  });
+    this.tapLevels((t, l) => `${name(t)}.out.${l}`, out, c);
+    if (!lists) return { output: out };
+    this.graph.markOutput(lists); // the per-segment counts are read after the run
+    return { output: out, counts: { router: i, layout, range: { value: lists, byteOffset: layout.active.dilated * 4, byteLength: 4 * levels.segments * 4 } } };
+  }
 }

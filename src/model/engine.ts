@@ -6,7 +6,11 @@ import type { BufferScope } from '../gpu/buffers';
 import type { GpuRuntime } from '../gpu/runtime';
 import type { PassTimings } from '../gpu/timing';
 import { CompiledGraph } from '../graph/executor';
-import type { Value } from '../graph/graph';
+import type { ReadRequest } from '../graph/graph';
+import type { PackedLevels } from '../ops/packed-levels';
+import type { HeadPlan, RouterCounts } from './dynamic-head';
+import { TOWERS } from './head-weights';
+import { readTap } from './taps';
 import type { Tensor } from '../ops/tensor';
 import type { InputConfig, ModelConfig } from '../weights/config';
 import { expectedTensors } from '../weights/engine-tensors';
@@ -76,10 +80,16 @@ export interface DetectionResult {
    * Present for a dynamic head.
    */
   readonly gateDensities?: Record<string, number>;
-  /** Mean depth-gate density per router (`<tower>.<i>`), weighted by pixels over levels. */
+  /**
+   * Density of each router (`<tower>.<i>`): the fraction of its tower's pixels, over all levels,
+   * where the depth gate is on — where its depth convs run. The one definition of a router's
+   * density (the worker, the demo and the CLI report this).
+   */
   readonly routerDensities?: Record<string, number>;
   /** Head MACs: dense (fixed / dynamic) vs executed under the masks. */
   readonly macs: MacReport;
+  /** [h, w] of each FPN level the head ran on. */
+  readonly levelSizes: readonly (readonly [number, number])[];
 }
 
 export interface PlanStats {
@@ -138,11 +148,15 @@ export class DetectorEngine {
     await runtime.ensureDevice();
     const scope = runtime.scope('weights');
     try {
-      const loaded = await loadWeights(source, { upload: new EngineWeightSink(scope), onProgress: options.onProgress, cache: options.cache });
+      const sink = new EngineWeightSink(scope, { stackHead: true });
+      const loaded = await loadWeights(source, { upload: sink, onProgress: options.onProgress, cache: options.cache });
       checkWeights(loaded.config, loaded.header.tensors);
       const config = options.input ? { ...loaded.config, input: { ...loaded.config.input, ...options.input } } : loaded.config;
       const execution = options.execution ?? { ...DEFAULT_EXECUTION, crossover: await resolveSparseCrossover(runtime, options.crossover) };
-      return new DetectorEngine(runtime, config, loaded.tensors, scope, execution);
+      // The head reads its weights stacked (both towers, both paths); the parts have no buffers.
+      const table = new Map([...loaded.tensors].filter(([name]) => !sink.isStacked(name)));
+      for (const [name, tensor] of sink.stacked()) table.set(name, tensor);
+      return new DetectorEngine(runtime, config, table, scope, execution);
     } catch (error) {
       scope.dispose();
       throw error;
@@ -219,6 +233,7 @@ export class DetectorEngine {
       gateDensities: densities?.gates,
       routerDensities: densities?.routers,
       macs: headMacs(this.config, levelSizes, network.counts),
+      levelSizes,
     };
   }
 
@@ -239,22 +254,14 @@ export class DetectorEngine {
 
   private async execute(plan: Plan, options: { timed?: boolean; beforeSubmit: () => void }): Promise<NetworkResult> {
     const { detector, compiled } = plan;
-    const head = detector.head;
-    const tapEntries = [...detector.taps.entries()];
-    const wanted: Value[] = [...head.clsLogits, ...head.bboxReg, ...head.centerness, ...tapEntries.map(([, v]) => v)];
-    const probes = this.config.head.kind === 'dynamic';
-    const result = await compiled.run(wanted, { ...options, probes });
-    const f32 = (v: Value) => new Float32Array(result.outputs.get(v)!);
-    const levels = head.clsLogits.map((cls, l) => ({
-      height: cls.shape[1]!,
-      width: cls.shape[2]!,
-      clsLogits: f32(cls),
-      bboxReg: f32(head.bboxReg[l]!),
-      centerness: f32(head.centerness[l]!),
-    }));
-    const taps = new Map(tapEntries.map(([name, v]) => [name, { shape: v.shape, data: f32(v) }]));
-    const counts = probes ? result.probes : undefined;
-    return { levels, taps, timings: result.timings, counts };
+    const { head, counts } = detector;
+    const tapValues = [...new Set([...detector.taps.values()].map((t) => t.value))];
+    const wanted: ReadRequest[] = [head.cls, head.boxCtr, ...counts.map((c) => c.range), ...tapValues];
+    const result = await compiled.run(wanted, options);
+    const levels = unpackPredictions(head.levels, new Float32Array(result.outputs.get(head.cls)!), new Float32Array(result.outputs.get(head.boxCtr)!));
+    const taps = new Map([...detector.taps].map(([name, tap]) => [name, { shape: tap.shape, data: readTap(result.outputs.get(tap.value)!, tap) }]));
+    const probed = counts.length > 0 ? routerCounts(detector.plan, counts, (c) => new Uint32Array(result.outputs.get(c.range)!)) : undefined;
+    return { levels, taps, timings: result.timings, counts: probed };
   }
 
   dispose(): void {
@@ -309,6 +316,50 @@ function gateDensities(counts: ReadonlyMap<string, number>, levelSizes: readonly
     }
   }
   return { gates, routers: Object.fromEntries(Object.entries(routers).map(([k, [a, n]]) => [k, a / n])) };
+}
+
+/** Per-level host outputs from the packed predictions ([R, K] logits, [R, 5] box ‖ centerness). */
+function unpackPredictions(levels: PackedLevels, cls: Float32Array, boxCtr: Float32Array): LevelOutputs[] {
+  const k = cls.length / levels.rows;
+  return levels.sizes.map(([height, width], l) => {
+    const first = levels.offsets[l]!;
+    const n = height * width;
+    const bboxReg = new Float32Array(n * 4);
+    const centerness = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const row = (first + i) * 5;
+      bboxReg.set(boxCtr.subarray(row, row + 4), i * 4);
+      centerness[i] = boxCtr[row + 4]!;
+    }
+    return { height, width, clsLogits: cls.slice(first * k, (first + n) * k), bboxReg, centerness };
+  });
+}
+
+/**
+ * Active-pixel counts per gate from the compactions' per-segment counts, keyed like GateCounts:
+ * `<tower>.<i>.depth.<level>`, `.depth.dilated.<level>` and `.scale<s>.<level>` (by source level,
+ * consumed levels only).
+ */
+function routerCounts(plan: HeadPlan, counts: readonly RouterCounts[], read: (c: RouterCounts) => Uint32Array): Map<string, number> {
+  const out = new Map<string, number>();
+  const { levels } = plan;
+  const s = levels.segments;
+  const last = levels.levels - 1;
+  for (const c of counts) {
+    const words = read(c);
+    TOWERS.forEach((tower, t) => {
+      for (let l = 0; l < levels.levels; l++) {
+        const seg = t * levels.levels + l;
+        const key = `${tower}.${c.router}`;
+        const level = LEVEL_NAMES[l];
+        out.set(`${key}.depth.dilated.${level}`, words[seg]!);
+        out.set(`${key}.depth.${level}`, words[s + seg]!);
+        if (l < last) out.set(`${key}.scale0.${level}`, words[2 * s + seg]!);
+        if (l > 0) out.set(`${key}.scale1.${level}`, words[3 * s + seg]!);
+      }
+    });
+  }
+  return out;
 }
 
 /**

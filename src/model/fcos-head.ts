@@ -1,28 +1,67 @@
 import type { Value } from '../graph/graph';
+import { packedConvProgram } from '../ops/packed-conv';
+import type { PackedLevels } from '../ops/packed-levels';
 import type { ModelConfig } from '../weights/config';
-import { LEVEL_NAMES } from './dynamic-head';
+import type { HeadPlan } from './dynamic-head';
 import type { LayerBuilder } from './layers';
 
+/** The FCOS predictors' outputs over every level, packed (rows in level order, one tower). */
 export interface HeadOutputs {
-  /** Class logits per level, NHWC [1, H, W, K]. */
-  readonly clsLogits: Value[];
-  /** (l, t, r, b) distances in input pixels per level: ReLU(conv · scale_l) · stride_l. */
-  readonly bboxReg: Value[];
-  /** Centerness logits per level [1, H, W, 1], on the regression tower (CENTERNESS_ON_REG). */
-  readonly centerness: Value[];
+  readonly levels: PackedLevels;
+  /** Class logits [1, R, K]. */
+  readonly cls: Value;
+  /**
+   * [1, R, 5]: (l, t, r, b) distances in input pixels, ReLU(conv · scale_l) · stride_l, then the
+   * centerness logit (on the regression tower, CENTERNESS_ON_REG).
+   */
+  readonly boxCtr: Value;
 }
 
-/** FCOS predictors, shared across levels (spec §4.3). */
-export function buildPredictors(layers: LayerBuilder, clsTower: Value[], bboxTower: Value[], config: ModelConfig): HeadOutputs {
+/**
+ * FCOS predictors, shared across levels (spec §4.3), each one dispatch over all levels: class
+ * logits on the cls tower, and box ‖ centerness on the bbox tower with the Scale·ReLU·stride
+ * epilogue fused.
+ */
+export function buildPredictors(layers: LayerBuilder, towers: Value, plan: HeadPlan, config: ModelConfig): HeadOutputs {
   layers.stage = 'predictor';
-  const strides = config.fpn.strides;
-  const clsLogits = clsTower.map((x, l) => layers.conv('head.cls_score', x, { name: `head.cls_logits.${LEVEL_NAMES[l]}` }));
-  const bboxReg = bboxTower.map((x, l) => {
-    const raw = layers.conv('head.bbox_pred', x, { name: `head.bbox_raw.${LEVEL_NAMES[l]}` });
-    const factor = config.head.normRegTargets ? strides[l]! : 1;
-    return layers.scaleRelu(raw, layers.weight(`head.scales.${l}.scale`), factor, `head.bbox_reg.${LEVEL_NAMES[l]}`);
+  const levels = plan.levels.withTowers(1);
+  const cls = layers.graph.value('head.cls_logits', [1, levels.rows, config.head.numClasses]);
+  const boxCtr = layers.graph.value('head.box_ctr', [1, levels.rows, 5]);
+  const strides = config.head.normRegTargets ? config.fpn.strides : config.fpn.strides.map(() => 1);
+  layers.graph.add({
+    name: 'head.cls_score',
+    stage: 'predictor',
+    inputs: [towers],
+    outputs: [cls],
+    build: (ctx) => [
+      packedConvProgram(ctx.scope, {
+        levels,
+        input: { kind: 'plain', tensor: ctx.tensor(towers), tower: 0 },
+        weights: layers.weight('head.cls_score.weight'),
+        bias: layers.weight('head.cls_score.bias'),
+        rows: { mode: 'all' },
+        placement: 'pixel',
+        out: ctx.tensor(cls),
+      }),
+    ],
   });
-  const ctrSource = config.head.centernessOnReg ? bboxTower : clsTower;
-  const centerness = ctrSource.map((x, l) => layers.conv('head.centerness', x, { name: `head.centerness.${LEVEL_NAMES[l]}` }));
-  return { clsLogits, bboxReg, centerness };
+  layers.graph.add({
+    name: 'head.bbox_pred + head.centerness',
+    stage: 'predictor',
+    inputs: [towers],
+    outputs: [boxCtr],
+    build: (ctx) => [
+      packedConvProgram(ctx.scope, {
+        levels,
+        input: { kind: 'plain', tensor: ctx.tensor(towers), tower: 1 },
+        weights: layers.weight('head.box_ctr.weight'),
+        bias: layers.weight('head.box_ctr.bias'),
+        rows: { mode: 'all' },
+        placement: 'pixel',
+        box: { scales: layers.weight('head.scales'), strides },
+        out: ctx.tensor(boxCtr),
+      }),
+    ],
+  });
+  return { levels, cls, boxCtr };
 }

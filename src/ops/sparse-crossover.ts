@@ -2,18 +2,18 @@ import { InvalidArgumentError } from '../errors';
 import type { BufferScope } from '../gpu/buffers';
 import type { KernelProgram } from '../gpu/kernel';
 import type { GpuRuntime } from '../gpu/runtime';
-import { compactPrograms } from './compact';
-import { sparseConvBlockPrograms } from './sparse-conv';
+import { ActiveListsLayout } from './active-lists';
+import { depthPartPrograms, depthPartScratch } from './depth-part';
+import { PackedLevels } from './packed-levels';
 import type { Tensor } from './tensor';
 
 /**
- * The density above which the dense-masked conv block beats the sparse one, i.e. the crossover
- * the `auto` strategy of sparseConvBlockPrograms compares the active count with.
+ * The active fraction above which a router's depth part takes the dense fallback (the head's
+ * compaction compares each list's count with it, on the GPU).
  *
- * Default: on every adapter measured so far the sparse block costs about density × dense plus a
- * small constant (compaction, dispatch args, a dense epilogue pass), so the two meet close to
- * 100 %; 0.9 keeps the fallback for nearly full masks, where the sparse path only adds the
- * compaction and the gathered rows' tile padding. Re-measure with measureSparseCrossover.
+ * Default: on every adapter measured so far the sparse depth part costs about density × dense
+ * plus a small constant (the compaction, the gathered rows' tile padding), so the two meet close
+ * to 100 %; 0.9 keeps the fallback for nearly full masks. Re-measure with measureSparseCrossover.
  */
 export const DEFAULT_SPARSE_CROSSOVER = 0.9;
 
@@ -80,7 +80,7 @@ export function crossoverFromSamples(samples: readonly CrossoverSample[]): numbe
 }
 
 export interface CrossoverOptions {
-  /** Map size and channels of the calibration block (default 32×32, 64 → 64, 32 groups). */
+  /** Map size and channels of the calibration depth part (default one 32×32 level, 2 towers, 64 → 64, 32 groups). */
   readonly height?: number;
   readonly width?: number;
   readonly channels?: number;
@@ -114,8 +114,9 @@ export async function timePassMs(rt: GpuRuntime, programs: readonly KernelProgra
 }
 
 /**
- * Measures the sparse and the dense conv block on this adapter at several densities of a random
- * mask and returns the crossover fraction (with the samples it came from).
+ * Measures a router's depth part (gate, compaction, conv1, statistics, conv2, statistics,
+ * epilogue) on this adapter at several densities of a spread-out mask, sparse (crossover 1) and
+ * with the dense fallback (crossover 0), and returns the crossover fraction with the samples.
  */
 export async function measureSparseCrossover(
   rt: GpuRuntime,
@@ -124,33 +125,66 @@ export async function measureSparseCrossover(
   const h = options.height ?? 32;
   const w = options.width ?? 32;
   const c = options.channels ?? 64;
+  const groups = 32;
   const repetitions = options.repetitions ?? 5;
   const densities = options.densities ?? [0, 0.2, 0.4, 0.6, 0.8, 1];
+  const levels = new PackedLevels([[h, w]], 2);
+  const layout = new ActiveListsLayout(levels);
   const scope = rt.scope('sparse crossover');
   try {
-    const input = filled(scope, [1, h, w, c], 1);
-    const weights = filled(scope, [3, 3, c, c], 2);
-    const gamma = filled(scope, [c], 3);
-    const beta = filled(scope, [c], 4);
-    const out: Tensor = { buffer: scope.storage(h * w * c * 4), shape: [1, h, w, c] };
+    const y = filled(scope, [2, h * w, c], 1);
+    const conv = (seed: number) => ({ weights: filled(scope, [2, 3, 3, c, c], seed), norm: filled(scope, [2, 2, c], seed + 1) });
+    const shapes = depthPartScratch(levels, c, groups);
+    const scratch = {
+      h: filled(scope, shapes.h, 8),
+      o: filled(scope, shapes.o, 9),
+      affine1: filled(scope, shapes.affine1, 10),
+      affine2: filled(scope, shapes.affine2, 11),
+      partials1: filled(scope, shapes.partials1, 12),
+      partials2: filled(scope, shapes.partials2, 13),
+    };
+    const lists: Tensor = { buffer: scope.storage(layout.words * 4, 'crossover lists', GPUBufferUsage.INDIRECT), shape: [layout.words] };
+    const gate: Tensor = { buffer: scope.storage(levels.totalRows * 4), shape: [1, 2, h * w] };
+    const [conv1, conv2] = [conv(2), conv(4)];
     const samples: CrossoverSample[] = [];
     for (const density of densities) {
-      // Pixel i is active when its hashed position falls below the density: a spread-out mask.
-      const maskData = new Float32Array(h * w);
-      for (let i = 0; i < maskData.length; i++) maskData[i] = ((Math.imul(i + 1, 2654435761) >>> 0) / 4294967296) < density ? 1 : 0;
-      const mask: Tensor = { buffer: scope.upload(maskData), shape: [1, h, w, 1] };
-      const { programs: compact, active } = compactPrograms(scope, mask);
-      const block = (strategy: Parameters<typeof sparseConvBlockPrograms>[1]['strategy']) =>
-        sparseConvBlockPrograms(scope, { input, weights, gamma, beta, groups: 32, strategy, epilogue: { kind: 'relu' }, out }).programs;
-      const sparse = [...compact, ...block({ mode: 'sparse', active })];
-      const dense = block({ mode: 'dense', mask });
+      // Pixel i is active when its hashed position falls below the density: a spread-out mask,
+      // written as the gate map itself (the timed programs leave the gate conv out).
+      const mask = new Float32Array(levels.totalRows);
+      for (let i = 0; i < mask.length; i++) mask[i] = ((Math.imul(i + 1, 2654435761) >>> 0) / 4294967296) < density ? 1 : -1;
+      const part = (crossover: number) =>
+        depthPartPrograms(scope, {
+          levels,
+          y,
+          dynamic: {
+            gateWeights: filled(scope, [2, 1, 9, c], 5),
+            gateBias: filled(scope, [2, 1], 6),
+            gate,
+            activation: 'geretanh',
+            tau: 1.5,
+            lists,
+            layout,
+            crossover,
+          },
+          conv1,
+          conv2,
+          groups,
+          eps: 1e-5,
+          scratch,
+        }).slice(1);
+      const sparse = part(1);
+      const dense = part(0);
+      const setMask = () => rt.write(gate.buffer, mask);
+      setMask();
       await rt.run([sparse]); // compiles and warms up
       await rt.run([dense]);
       const sparseMs: number[] = [];
       const denseMs: number[] = [];
       // Interleaved, so a burst of load on a shared machine hits both paths alike.
       for (let r = 0; r < repetitions; r++) {
+        setMask();
         sparseMs.push(await timePassMs(rt, sparse));
+        setMask();
         denseMs.push(await timePassMs(rt, dense));
       }
       samples.push({ density, sparseMs: median(sparseMs), denseMs: median(denseMs) });

@@ -46,7 +46,8 @@ class EngineWorker implements EngineWorkerApi {
       const t0 = performance.now();
       const pixels = bitmapPixels(bitmap);
       const decodeMs = performance.now() - t0;
-      const returnGates = options.gates !== 'none';
+      // Densities come with every result; only the maps need the plan that reads gates back.
+      const returnGates = options.gates === 'maps';
       const run = async () => (await this.ready()).detect(pixels, { scoreThreshold: options.scoreThreshold, returnGates });
       let result;
       try {
@@ -57,7 +58,7 @@ class EngineWorker implements EngineWorkerApi {
         result = await run();
       }
       const engine = this.engine!;
-      const gates = result.gates ? describeGates(result.gates, options.gates === 'maps') : undefined;
+      const gates = options.gates !== 'none' && result.gateDensities ? describeGates(result, returnGates) : undefined;
       const macs = (result as { macs?: DetectResult['macs'] }).macs;
       const output: DetectResult = {
         detections: result.detections.map((d) => ({ ...d, label: this.labels[d.classId] ?? `class ${d.classId}` })),
@@ -65,7 +66,7 @@ class EngineWorker implements EngineWorkerApi {
         inputSize: { resized: result.sizes.resized, padded: result.sizes.padded },
         scoreThreshold: options.scoreThreshold ?? engine.config.test.scoreThresh,
         gates,
-        routerDensities: gates ? routerDensities(gates) : undefined,
+        routerDensities: gates ? routerDensities(result) : undefined,
         ...(macs !== undefined ? { macs } : {}),
         timings: { ...result.timings, decodeMs, totalMs: performance.now() - t0 },
       };

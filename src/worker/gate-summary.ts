@@ -1,40 +1,27 @@
 /**
- * Turns the engine's gate taps (`cls_subnet.0.scale1.gate.p4`, `bbox_subnet.3.depth.gate.p7`)
- * into named gate maps and per-router densities.
+ * The engine's per-gate densities (counted by the head's compactions) and, when asked for, its
+ * gate taps, as the API's named gate maps and per-router densities. One definition of density
+ * everywhere: the fraction of a gate's pixels that are on; a router's density is its depth gate's
+ * (the pixels its depth convs run at), over every level of its tower — the engine's.
  */
 import type { GateMap, GatePath, LevelName, RouterDensity } from '../api/types';
-import type { GateMap as EngineGateMap } from '../model/engine';
+import type { DetectionResult } from '../model/engine';
+import { LEVEL_NAMES } from '../model/dynamic-head';
 
-const GATE_NAME = /^((?:cls|bbox)_subnet\.\d+)\.(scale0|scale1|depth)\.gate\.(p[3-7])$/;
+const GATE_KEY = /^((?:cls|bbox)_subnet\.\d+)\.(scale0|scale1|depth)\.(p[3-7])$/;
 
-export function describeGates(gates: readonly EngineGateMap[], keepValues: boolean): GateMap[] {
-  return gates.flatMap((g) => {
-    const match = GATE_NAME.exec(g.name);
+export function describeGates(result: Pick<DetectionResult, 'gateDensities' | 'gates' | 'levelSizes'>, keepValues: boolean): GateMap[] {
+  const taps = new Map((result.gates ?? []).map((g) => [g.name, g]));
+  return Object.entries(result.gateDensities ?? {}).flatMap(([key, density]) => {
+    const match = GATE_KEY.exec(key);
     if (!match) return [];
-    return [
-      {
-        name: g.name,
-        router: match[1]!,
-        path: match[2] as GatePath,
-        level: match[3] as LevelName,
-        height: g.height,
-        width: g.width,
-        density: g.density,
-        values: keepValues ? g.values : undefined,
-      },
-    ];
+    const [, router, path, level] = match as unknown as [string, string, GatePath, LevelName];
+    const name = `${router}.${path}.gate.${level}`;
+    const [height, width] = result.levelSizes[LEVEL_NAMES.indexOf(level)]!;
+    return [{ name, router, path, level, height, width, density, values: keepValues ? taps.get(name)?.values : undefined }];
   });
 }
 
-/** Each router's density: the fraction of its gate pixels (all paths, all levels) that are on. */
-export function routerDensities(gates: readonly GateMap[]): RouterDensity[] {
-  const sums = new Map<string, { on: number; pixels: number }>();
-  for (const g of gates) {
-    const pixels = g.height * g.width;
-    const entry = sums.get(g.router) ?? { on: 0, pixels: 0 };
-    entry.on += g.density * pixels;
-    entry.pixels += pixels;
-    sums.set(g.router, entry);
-  }
-  return [...sums].map(([router, { on, pixels }]) => ({ router, density: pixels > 0 ? on / pixels : 0 }));
+export function routerDensities(result: Pick<DetectionResult, 'routerDensities'>): RouterDensity[] {
+  return Object.entries(result.routerDensities ?? {}).map(([router, density]) => ({ router, density }));
 }

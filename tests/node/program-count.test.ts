@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { BufferScope } from '../../src/gpu/buffers';
+import type { Stage } from '../../src/graph/graph';
+import { buildDetectorGraph } from '../../src/model/detector-graph';
+import { stackedHeadWeights } from '../../src/model/head-weights';
+import type { WeightTable } from '../../src/model/layers';
+import { engineShape } from '../../src/model/weight-sink';
+import { planPreprocess } from '../../src/ops/preprocess';
+import type { Tensor } from '../../src/ops/tensor';
+import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '../../src/weights/config';
+import { expectedTensors } from '../../src/weights/engine-tensors';
+import { loadWeights } from '../../src/weights/loader';
+
+// GPU programs per inference, counted from the real graph (the nodes' own build step, against a
+// stand-in buffer scope, so no GPU memory is needed even for R50 at 800×1344): the launch
+// structure of the head must not silently grow back (issue: level-packed, tower-batched head).
+
+interface FakeBuffer {
+  readonly size: number;
+  readonly label: string;
+}
+
+/** A BufferScope stand-in whose buffers only have a size. */
+function fakeScope(): BufferScope {
+  const buffer = (size: number, label = 'fake'): FakeBuffer => ({ size: Math.max(16, Math.ceil(size / 16) * 16), label });
+  return {
+    storage: (n: number, label?: string) => buffer(n, label),
+    upload: (data: ArrayBufferView, label?: string) => buffer(data.byteLength, label),
+    uniform: (bytes: ArrayBuffer, label?: string) => buffer(bytes.byteLength, label),
+    indirect: (count = 1, label?: string) => buffer(12 * count, label),
+    write: () => undefined,
+  } as unknown as BufferScope;
+}
+
+/** Every GPU tensor of `config` (engine layouts, the head's stacks) as fake buffers. */
+function fakeWeights(config: ModelConfig): WeightTable {
+  const table = new Map<string, Tensor>();
+  const fake = (shape: readonly number[]) => ({ buffer: { size: shape.reduce((a, b) => a * b, 4) } as unknown as GPUBuffer, shape });
+  const stacks = stackedHeadWeights(config);
+  const stacked = new Set(stacks.flatMap((s) => s.parts.map((p) => p.source)));
+  for (const t of expectedTensors(config)) if (!stacked.has(t.name)) table.set(t.name, fake(engineShape(t.name, t.shape)));
+  for (const s of stacks) table.set(s.name, fake(s.shape));
+  return table;
+}
+
+function count(config: ModelConfig, height: number, width: number) {
+  const sizes = planPreprocess(height, width, config.input);
+  const detector = buildDetectorGraph(config, fakeWeights(config), ...sizes.paddedSize, { source: { height, width } });
+  const scope = fakeScope();
+  const byStage: Partial<Record<Stage, number>> = {};
+  let indirect = 0;
+  let total = 0;
+  // Every value gets a fake buffer big enough for it (the memory plan is not what is counted).
+  const ctx = {
+    scope,
+    tensor: (v: { shape: readonly number[] }) => ({ buffer: { size: v.shape.reduce((a, b) => a * b, 4) + 16 } as unknown as GPUBuffer, shape: v.shape }),
+  };
+  for (const node of detector.graph.nodes) {
+    const programs = node.build(ctx);
+    byStage[node.stage] = (byStage[node.stage] ?? 0) + programs.length;
+    total += programs.length;
+    indirect += programs.filter((p) => 'indirect' in p.dispatch).length;
+  }
+  return { byStage, indirect, total, padded: sizes.paddedSize };
+}
+
+describe('programs per inference', () => {
+  const defaultWeights = new Uint8Array(readFileSync(new URL('../../weights/default/model.dhw', import.meta.url)));
+  const r50d8 = DEFAULT_MODEL_CONFIG;
+  const fixedD8: ModelConfig = { ...r50d8, head: { ...r50d8.head, kind: 'fixed' } };
+
+  it('the default model (D4) at 160×160: ≤ 150 in total', async () => {
+    const { config } = await loadWeights(defaultWeights);
+    const c = count(config, 160, 160);
+    console.log(`default D4 ${c.padded.join('×')}: ${JSON.stringify(c.byStage)}, total ${c.total}, indirect ${c.indirect}`);
+    expect(c.total).toBeLessThanOrEqual(150);
+  });
+
+  it('R50-D8 at 800×1344: ≤ 300 in total, ≤ 64 indirect', () => {
+    const c = count(r50d8, 800, 1333);
+    expect(c.padded).toEqual([800, 1344]);
+    console.log(`R50-D8 ${c.padded.join('×')}: ${JSON.stringify(c.byStage)}, total ${c.total}, indirect ${c.indirect}`);
+    expect(c.total).toBeLessThanOrEqual(300);
+    expect(c.indirect).toBeLessThanOrEqual(64);
+  });
+
+  it('a fixed D8 head: ≤ 120 head programs', () => {
+    const c = count(fixedD8, 800, 1333);
+    console.log(`fixed D8 ${c.padded.join('×')}: ${JSON.stringify(c.byStage)}, total ${c.total}, indirect ${c.indirect}`);
+    expect(c.byStage.head ?? 0).toBeLessThanOrEqual(120);
+    expect(c.indirect).toBe(0);
+  });
+});
