@@ -13,7 +13,6 @@ import { createNodeRuntime } from '../src/gpu/node-gpu';
 import type { HeadExecution } from '../src/model/dynamic-head';
 import { DetectorEngine } from '../src/model/engine';
 import { DEFAULT_EXECUTION } from '../src/model/detector-graph';
-import { DEFAULT_SPARSE_CROSSOVER } from '../src/ops/sparse-crossover';
 import { planPreprocess } from '../src/ops/preprocess';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -38,12 +37,7 @@ export async function main(args: string[]): Promise<number> {
   const runtime = await createNodeRuntime();
   console.log(`adapter: ${runtime.capabilities.adapterInfo.description || runtime.capabilities.adapterInfo.vendor}; timestamp-query ${runtime.capabilities.timestampQuery}`);
   const configs: { label: string; file: string; execution: HeadExecution }[] = [
-    { label: 'dynamic, default (sparse at every level)', file: weightsPath, execution: DEFAULT_EXECUTION },
-    {
-      label: 'dynamic, sparse from 32×32 up (smaller levels dense-masked)',
-      file: weightsPath,
-      execution: { mode: 'sparse', crossover: DEFAULT_SPARSE_CROSSOVER, minSparsePixels: 1024 },
-    },
+    { label: 'dynamic, default (sparse, dense fallback above the crossover)', file: weightsPath, execution: DEFAULT_EXECUTION },
     { label: 'dynamic, dense-masked', file: weightsPath, execution: { mode: 'dense-masked', crossover: 0 } },
   ];
   if (values.fixed) configs.push({ label: 'fixed (static head)', file: values.fixed, execution: { mode: 'dense-masked', crossover: 0 } });

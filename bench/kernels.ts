@@ -1,6 +1,7 @@
 /**
- * Kernel benchmark: GFLOP/s (2 · MACs / time) of the convolution kernels against a plain tiled
- * matmul of the same GEMM shape as the adapter's ceiling, on the Node adapter (Dawn).
+ * Kernel benchmark: GFLOP/s (2 · MACs / time) of the convolution kernels against a 1×1 conv of
+ * the same GEMM shape (a plain GEMM through the same kernel: the ceiling the im2col gather is
+ * compared with), and the packed head's kernels, on the Node adapter (Dawn).
  *   npm run bench:kernels [-- --profile ci|full] [--reps N]
  * `ci` uses small shapes (a few seconds each on SwiftShader); `full` uses ResNet/head-sized ones.
  * Results also go to bench-results/kernels-<timestamp>.json.
@@ -10,11 +11,15 @@ import type { BufferScope } from '../src/gpu/buffers';
 import type { KernelProgram } from '../src/gpu/kernel';
 import { createNodeRuntime } from '../src/gpu/node-gpu';
 import type { GpuRuntime } from '../src/gpu/runtime';
-import { conv2dProgram, convOutputSize, type ConvRows } from '../src/ops/conv2d';
-import { depthwiseConv3x3Program } from '../src/ops/depthwise-conv';
-import { matmulProgram } from '../src/ops/matmul';
-import { spatialGateProgram } from '../src/ops/spatial-gate';
+import { ActiveListsLayout } from '../src/ops/active-lists';
+import { conv2dProgram, convOutputSize } from '../src/ops/conv2d';
+import { headDepthwiseProgram, ScalePathRows } from '../src/ops/head-depthwise';
+import { sparseLimitFor } from '../src/ops/head-compact';
+import { headGateProgram, levelMask } from '../src/ops/head-gate';
+import { packedConvProgram } from '../src/ops/packed-conv';
+import { PackedLevels } from '../src/ops/packed-levels';
 import { numel, type Tensor } from '../src/ops/tensor';
+import { encodeCompaction, headCompactRef } from '../src/reference/packed-head';
 import { timeProgram, type KernelTiming } from './timing';
 
 type Profile = 'ci' | 'full';
@@ -60,122 +65,117 @@ function convCase(
   stride: number,
   pad: number,
   ceiling?: string,
-  density?: number,
 ): BenchCase {
   const inputShape = [n, h, w, cin];
-  const weightShape = [k, k, cin, cout];
   const outH = convOutputSize(h, k, stride, pad);
   const outW = convOutputSize(w, k, stride, pad);
-  const pixels = n * outH * outW;
-  const active = density === undefined ? pixels : Math.max(1, Math.round(pixels * density));
   return {
     name,
-    shape: `${inputShape.join('×')} → ${cout}, ${k}×${k}/${stride}` + (density === undefined ? '' : `, ${Math.round(density * 100)} % of pixels`),
-    macs: active * cout * k * k * cin,
+    shape: `${inputShape.join('×')} → ${cout}, ${k}×${k}/${stride}`,
+    macs: n * outH * outW * cout * k * k * cin,
     ceiling,
-    build: (scope) => {
-      let rows: ConvRows = { mode: 'dense' };
-      let outShape = [n, outH, outW, cout];
-      if (density !== undefined) {
-        // Every (1/density)-th pixel, spread over the image like a real gate mask.
-        const step = pixels / active;
-        const list = Uint32Array.from({ length: active }, (_, i) => Math.floor(i * step));
-        rows = {
-          mode: 'indexed',
-          rows: { buffer: scope.upload(list), shape: [active] },
-          count: { buffer: scope.upload(new Uint32Array([active])), shape: [1] },
-          placement: 'compact',
-        };
-        outShape = [active, cout];
-      }
-      return conv2dProgram(scope, {
+    build: (scope) =>
+      conv2dProgram(scope, {
         input: random(scope, inputShape, 1),
-        weights: random(scope, weightShape, 2),
+        weights: random(scope, [k, k, cin, cout], 2),
         bias: random(scope, [cout], 3),
         relu: true,
         stride,
         padding: pad,
-        rows,
-        out: empty(scope, outShape),
+        out: empty(scope, [n, outH, outW, cout]),
+      }),
+  };
+}
+
+const describeLevels = (levels: PackedLevels, c: number) => `${levels.towers} towers × {${levels.sizes.map(([h, w]) => `${h}×${w}`).join(', ')}} × ${c}`;
+
+/** The head's 3×3 conv over packed rows: every row, or a list of `density` of them (spread like a gate mask). */
+function packedConvCase(name: string, levels: PackedLevels, c: number, ceiling: string, density?: number): BenchCase {
+  const active = density === undefined ? levels.totalRows : Math.round(levels.totalRows * density);
+  return {
+    name,
+    shape: describeLevels(levels, c) + (density === undefined ? '' : `, ${Math.round(density * 100)} % of rows`),
+    macs: active * c * 9 * c,
+    ceiling,
+    build: (scope) => {
+      const weights = random(scope, [levels.towers, 3, 3, c, c], 2);
+      const input = { kind: 'plain' as const, tensor: random(scope, [levels.towers, levels.rows, c], 1) };
+      if (density === undefined) return packedConvProgram(scope, { levels, input, weights, rows: { mode: 'all' }, placement: 'pixel', out: empty(scope, [levels.towers, levels.rows, c]) });
+      const layout = new ActiveListsLayout(levels);
+      const step = levels.totalRows / active;
+      const gate = new Float32Array(levels.totalRows);
+      for (let i = 0; i < active; i++) gate[Math.floor(i * step)] = 0.5;
+      const words = encodeCompaction(layout, headCompactRef(levels, gate, sparseLimitFor(1, levels.totalRows)), c, 32);
+      const lists: Tensor = { buffer: scope.upload(words, 'lists', GPUBufferUsage.INDIRECT), shape: [layout.words] };
+      return packedConvProgram(scope, {
+        levels,
+        input,
+        weights,
+        rows: { mode: 'list', lists, layout, list: 'gate', dispatch: layout.indirect(lists.buffer, 'gateConv') },
+        placement: 'compact',
+        out: empty(scope, [levels.totalRows, c]),
       });
     },
   };
 }
 
-function matmulCase(name: string, m: number, k: number, n: number): BenchCase {
+function depthwiseCase(name: string, levels: PackedLevels, c: number): BenchCase {
   return {
     name,
-    shape: `${m}×${k} · ${k}×${n}`,
-    macs: m * k * n,
+    shape: `${describeLevels(levels, c)}, 2 paths`,
+    macs: new ScalePathRows(levels).total * c * 9,
     build: (scope) =>
-      matmulProgram(scope, {
-        a: random(scope, [m, k], 4),
-        b: random(scope, [k, n], 5),
-        bias: random(scope, [n], 6),
-        relu: true,
-        out: empty(scope, [m, n]),
+      headDepthwiseProgram(scope, {
+        levels,
+        input: random(scope, [levels.towers, levels.rows, c], 7),
+        weights: random(scope, [levels.towers, 2, 9, c], 8),
+        bias: random(scope, [levels.towers, 2, c], 9),
+        out: empty(scope, [new ScalePathRows(levels).total, c]),
       }),
   };
 }
 
-function depthwiseCase(name: string, [n, h, w, c]: [number, number, number, number]): BenchCase {
+function gateCase(name: string, levels: PackedLevels, c: number): BenchCase {
   return {
     name,
-    shape: `${[n, h, w, c].join('×')}, 3×3/1`,
-    macs: n * h * w * c * 9,
+    shape: `${describeLevels(levels, c)} → 2 gates, 3×3 + GeReTanH`,
+    macs: 2 * levels.totalRows * c * 9,
     build: (scope) =>
-      depthwiseConv3x3Program(
-        scope,
-        random(scope, [n, h, w, c], 7),
-        random(scope, [9, c], 8),
-        random(scope, [c], 9),
-        empty(scope, [n, h, w, c]),
-      ),
-  };
-}
-
-function gateCase(name: string, [n, h, w, c]: [number, number, number, number], lanes?: number): BenchCase {
-  return {
-    name: lanes === undefined ? name : `${name} (${lanes} lane${lanes > 1 ? 's' : ''}/px)`,
-    shape: `${[n, h, w, c].join('×')} → 1, 3×3 + GeReTanH`,
-    macs: n * h * w * c * 9,
-    build: (scope) =>
-      spatialGateProgram(scope, {
-        input: random(scope, [n, h, w, c], 10),
-        weights: random(scope, [3, 3, c, 1], 11),
-        bias: random(scope, [1], 12),
-        gate: empty(scope, [n, h, w, 1]),
-        lanes,
+      headGateProgram(scope, {
+        levels,
+        input: random(scope, [levels.towers, levels.rows, c], 10),
+        weights: random(scope, [levels.towers, 2, 9, c], 11),
+        bias: random(scope, [levels.towers, 2], 12),
+        consumed: [levelMask(levels.levels), levelMask(levels.levels)],
+        gate: empty(scope, [2, levels.towers, levels.rows]),
       }),
   };
 }
 
 function cases(profile: Profile): BenchCase[] {
   if (profile === 'full') {
+    const head = new PackedLevels([[64, 64], [32, 32], [16, 16], [8, 8], [4, 4]], 2);
     return [
-      matmulCase('matmul (ceiling)', 4096, 2304, 256),
-      convCase('GEMM on conv2d (1×1)', [1, 4096, 1, 2304], 256, 1, 1, 0, 'matmul (ceiling)'),
-      convCase('conv 3×3', [1, 64, 64, 256], 256, 3, 1, 1, 'matmul (ceiling)'),
-      convCase('conv 3×3 indexed', [1, 64, 64, 256], 256, 3, 1, 1, 'matmul (ceiling)', 0.25),
-      convCase('conv 1×1', [1, 64, 64, 256], 256, 1, 1, 0, 'matmul (ceiling)'),
-      convCase('stem 7×7/2', [1, 224, 224, 3], 64, 7, 2, 3, 'matmul (ceiling)'),
-      depthwiseCase('depthwise 3×3', [1, 64, 64, 256]),
-      gateCase('spatial gate (default lanes)', [1, 64, 64, 256]),
-      gateCase('spatial gate', [1, 64, 64, 256], 1),
-      gateCase('spatial gate', [1, 64, 64, 256], 32),
+      convCase('GEMM on conv2d (1×1, ceiling)', [1, 4096, 1, 2304], 256, 1, 1, 0),
+      convCase('conv 3×3', [1, 64, 64, 256], 256, 3, 1, 1, 'GEMM on conv2d (1×1, ceiling)'),
+      convCase('conv 1×1', [1, 64, 64, 256], 256, 1, 1, 0, 'GEMM on conv2d (1×1, ceiling)'),
+      convCase('stem 7×7/2', [1, 224, 224, 3], 64, 7, 2, 3, 'GEMM on conv2d (1×1, ceiling)'),
+      packedConvCase('packed conv 3×3, every row', head, 256, 'GEMM on conv2d (1×1, ceiling)'),
+      packedConvCase('packed conv 3×3, row list', head, 256, 'GEMM on conv2d (1×1, ceiling)', 0.25),
+      depthwiseCase('packed depthwise 3×3', head, 256),
+      gateCase('packed spatial gates', head, 256),
     ];
   }
+  const head = new PackedLevels([[32, 32], [16, 16], [8, 8], [4, 4], [2, 2]], 2);
   return [
-    matmulCase('matmul (ceiling)', 1024, 576, 64),
-    convCase('GEMM on conv2d (1×1)', [1, 1024, 1, 576], 64, 1, 1, 0, 'matmul (ceiling)'),
-    convCase('conv 3×3', [1, 32, 32, 64], 64, 3, 1, 1, 'matmul (ceiling)'),
-    convCase('conv 3×3 indexed', [1, 32, 32, 64], 64, 3, 1, 1, 'matmul (ceiling)', 0.25),
-    convCase('conv 1×1', [1, 32, 32, 256], 256, 1, 1, 0, 'matmul (ceiling)'),
-    convCase('stem 7×7/2', [1, 112, 112, 3], 64, 7, 2, 3, 'matmul (ceiling)'),
-    depthwiseCase('depthwise 3×3', [1, 32, 32, 64]),
-    gateCase('spatial gate (default lanes)', [1, 32, 32, 64]),
-    gateCase('spatial gate', [1, 32, 32, 64], 1),
-    gateCase('spatial gate', [1, 32, 32, 64], 32),
+    convCase('GEMM on conv2d (1×1, ceiling)', [1, 1024, 1, 576], 64, 1, 1, 0),
+    convCase('conv 3×3', [1, 32, 32, 64], 64, 3, 1, 1, 'GEMM on conv2d (1×1, ceiling)'),
+    convCase('conv 1×1', [1, 32, 32, 256], 256, 1, 1, 0, 'GEMM on conv2d (1×1, ceiling)'),
+    convCase('stem 7×7/2', [1, 112, 112, 3], 64, 7, 2, 3, 'GEMM on conv2d (1×1, ceiling)'),
+    packedConvCase('packed conv 3×3, every row', head, 64, 'GEMM on conv2d (1×1, ceiling)'),
+    packedConvCase('packed conv 3×3, row list', head, 64, 'GEMM on conv2d (1×1, ceiling)', 0.25),
+    depthwiseCase('packed depthwise 3×3', head, 64),
+    gateCase('packed spatial gates', head, 64),
   ];
 }
 
@@ -208,7 +208,7 @@ async function runCase(rt: GpuRuntime, c: BenchCase, repetitions: number): Promi
 }
 
 function table(rows: readonly BenchRow[]): string {
-  const header = ['kernel', 'shape', 'MFLOP', 'median ms', 'GFLOP/s', 'vs matmul'];
+  const header = ['kernel', 'shape', 'MFLOP', 'median ms', 'GFLOP/s', 'vs GEMM'];
   const body = rows.map((r) => [
     r.name,
     r.shape,
