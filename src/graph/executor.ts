@@ -76,14 +76,17 @@ export class CompiledGraph {
 
   /**
    * Encodes and submits one run. `beforeSubmit` may write per-run inputs (e.g. the image) with
-   * queue.writeBuffer; those writes land before the commands execute.
+   * queue.writeBuffer; those writes land before the commands execute. `prefix` programs (the
+   * engine's per-run input stage, pipelines already prepared) are encoded first, as one compute
+   * pass timed as stage 'preprocess'.
    */
   async run(
     outputs: readonly Value[],
-    options: { timed?: boolean; beforeSubmit?: () => void; probes?: boolean } = {},
+    options: { timed?: boolean; beforeSubmit?: () => void; probes?: boolean; prefix?: readonly KernelProgram[] } = {},
   ): Promise<RunResult> {
     const device = this.runtime.device;
     const stages: { stage: Stage; programs: KernelProgram[] }[] = [];
+    if (options.prefix?.length) stages.push({ stage: 'preprocess', programs: [...options.prefix] });
     for (const p of this.programs) {
       const last = stages[stages.length - 1];
       if (last && last.stage === p.stage) last.programs.push(p.program);
