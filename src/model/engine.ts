@@ -100,8 +100,11 @@ interface PlanEntry {
   readonly key: string;
   readonly generation: number;
   readonly plan: Promise<Plan>;
+  /** The plan once compiled (so that disposing it needs no wait). */
+  ready?: Plan;
   users: number;
   retired: boolean;
+  disposed?: boolean;
 }
 
 /** Plans kept per engine: a video stream reuses one size; a photo album may alternate. */
@@ -329,10 +332,10 @@ export class DetectorEngine {
   }
 
   private disposeEntry(entry: PlanEntry): void {
-    entry.plan.then(
-      (plan) => plan.compiled.dispose(),
-      () => undefined,
-    );
+    if (entry.disposed) return;
+    entry.disposed = true;
+    if (entry.ready) entry.ready.compiled.dispose();
+    else entry.plan.then((plan) => plan.compiled.dispose(), () => undefined);
   }
 
   /**
@@ -373,6 +376,9 @@ export class DetectorEngine {
     };
     this.compilations++;
     const entry: PlanEntry = { key, generation, plan: compile(), users: 1, retired: false };
+    void entry.plan.then((plan) => {
+      entry.ready = plan;
+    }, () => undefined);
     // A failed compilation is forgotten, so the next call tries again.
     entry.plan.catch(() => {
       if (this.plans.get(key) === entry) this.plans.delete(key);
