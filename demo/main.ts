@@ -129,7 +129,7 @@ $('weights-default').addEventListener('click', () => {
 async function showImage(source: Blob | string, name: string): Promise<void> {
   try {
     const blob = typeof source === 'string' ? await (await fetch(source)).blob() : source;
-    const image = await createImageBitmap(blob, { imageOrientation: 'from-image', colorSpaceConversion: 'none' });
+    const image = await createImageBitmap(blob, { imageOrientation: 'from-image', colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
     shown?.image.close();
     shown = { image, name };
     render();

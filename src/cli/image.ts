@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { UnsupportedImageError } from '../errors';
-import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from '../ops/preprocess';
 
 export interface DecodedImage {
   readonly width: number;
@@ -42,12 +41,22 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   return undefined;
 }
 
+/**
+ * The only limit on an image's size: the memory to decode it. The engine resamples any size
+ * exactly (in pieces beyond the GPU's limits), but the decoded RGBA8 pixels must fit one Node
+ * Buffer, and the decoders need about as much again while they work.
+ */
+export const MAX_DECODED_BYTES = 4 * 1024 * 1024 * 1024 - 4;
+
+const mebibytes = (bytes: number) => `${Math.ceil(bytes / 2 ** 20)} MiB`;
+
 function checkSize(width: number, height: number, what: string): void {
   if (!(width > 0 && height > 0)) throw new UnsupportedImageError(`${what} has no pixels (${width}×${height})`);
-  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
+  const bytes = width * height * 4;
+  if (bytes > MAX_DECODED_BYTES) {
     throw new UnsupportedImageError(
-      `${what} is ${width}×${height} pixels, beyond the limit (sides up to ${MAX_IMAGE_SIDE}, ` +
-        `${MAX_IMAGE_PIXELS / (1024 * 1024)} Mpixel); downscale it first`,
+      `${what} is ${width}×${height} pixels: decoding it needs ${mebibytes(bytes)} of RGBA8 memory, above the ` +
+        `${mebibytes(MAX_DECODED_BYTES)} decode limit (one Node Buffer)`,
     );
   }
 }
@@ -79,12 +88,16 @@ function decodeJpeg(bytes: Uint8Array, what: string): DecodedImage {
     image = jpeg.decode(bytes, {
       useTArray: true,
       formatAsRGBA: true,
-      maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
+      maxResolutionInMP: MAX_DECODED_BYTES / 4 / 1e6,
       // RGBA output plus the decoder's per-component planes.
-      maxMemoryUsageInMB: Math.ceil((MAX_IMAGE_PIXELS * 8) / (1024 * 1024)),
+      maxMemoryUsageInMB: Math.ceil((MAX_DECODED_BYTES * 2) / (1024 * 1024)),
     });
   } catch (error) {
-    throw new UnsupportedImageError(`${what} is not a readable JPEG (${(error as Error).message})`);
+    const message = (error as Error).message;
+    if (/limit exceeded/.test(message)) {
+      throw new UnsupportedImageError(`${what}: decoding it needs more memory than the ${mebibytes(MAX_DECODED_BYTES)} decode limit (${message})`);
+    }
+    throw new UnsupportedImageError(`${what} is not a readable JPEG (${message})`);
   }
   checkSize(image.width, image.height, what);
   if (image.data.length !== image.width * image.height * 4) {

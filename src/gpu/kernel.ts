@@ -5,8 +5,8 @@
  */
 export type OverrideConstants = Readonly<Record<string, number>>;
 
-/** A buffer bound at one binding slot; a bare GPUBuffer binds the whole buffer. */
-export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
+/** A buffer (a bare GPUBuffer binds the whole buffer) or a texture view bound at one binding slot. */
+export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number } | { texture: GPUTextureView };
 
 /** Workgroup counts written on the GPU: 3 × u32 at `offset` bytes of an INDIRECT buffer. */
 export interface IndirectDispatch {

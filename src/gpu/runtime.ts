@@ -202,7 +202,8 @@ export class GpuRuntime extends EventTarget {
   }
 }
 
-function toResource(binding: Binding): GPUBufferBinding {
+function toResource(binding: Binding): GPUBufferBinding | GPUTextureView {
+  if ('texture' in binding) return binding.texture;
   if ('buffer' in binding) {
     return { buffer: binding.buffer, offset: binding.offset ?? 0, size: binding.size };
   }

@@ -93,11 +93,20 @@ export class CompiledGraph {
 
   /**
    * Encodes and submits one run. `beforeSubmit` may write per-run inputs (e.g. the image) with
-   * queue.writeBuffer; those writes land before the commands execute.
+   * queue.writeBuffer; those writes land before the commands execute. `prefix` programs (the
+   * engine's per-run input stage, pipelines already prepared) are encoded first, as one compute
+   * pass timed as stage 'preprocess'.
    */
-  async run(outputs: readonly ReadRequest[], options: { timed?: boolean; beforeSubmit?: () => void } = {}): Promise<RunResult> {
+  async run(
+    outputs: readonly ReadRequest[],
+    options: { timed?: boolean; beforeSubmit?: () => void; prefix?: readonly KernelProgram[] } = {},
+  ): Promise<RunResult> {
     const device = this.runtime.device;
-    const timer = options.timed ? new PassTimer(device, this.stages.length) : undefined;
+    const prefix = options.prefix ?? [];
+    const stages: readonly StageWork[] = prefix.length
+      ? [{ stage: 'preprocess', copies: [], programs: [...prefix] }, ...this.stages]
+      : this.stages;
+    const timer = options.timed ? new PassTimer(device, stages.length) : undefined;
     const ranges = outputs.map((r) => rangeOf(this.graph, r));
     const offsets: number[] = [];
     let stagingSize = 0;
@@ -117,7 +126,7 @@ export class CompiledGraph {
       options.beforeSubmit?.();
       device.pushErrorScope('validation');
       const encoder = device.createCommandEncoder({ label: this.graph.nodes.length ? 'inference' : 'empty' });
-      for (const { stage, copies, programs } of this.stages) {
+      for (const { stage, copies, programs } of stages) {
         for (const c of copies) encoder.copyBufferToBuffer(c.from, c.fromOffset, c.to, c.toOffset, c.size);
         const pass = encoder.beginComputePass({ label: stage, timestampWrites: timer?.passWrites(stage) });
         for (const program of programs) this.runtime.encode(pass, program);

@@ -1,5 +1,4 @@
 import { Graph, type Value } from '../graph/graph';
-import { preprocessProgram } from '../ops/preprocess';
 import { DEFAULT_SPARSE_CROSSOVER } from '../ops/sparse-crossover';
 import type { ModelConfig } from '../weights/config';
 import { buildHead, LEVEL_NAMES, planHead, type HeadExecution, type HeadPlan, type RouterCounts } from './dynamic-head';
@@ -24,8 +23,6 @@ export interface DetectorGraph {
   readonly counts: readonly RouterCounts[];
   /** Intermediate tensors kept for debugging and parity (only when asked for). */
   readonly taps: Taps;
-  /** With `source`: the RGBA8 upload buffer the pre-processing node reads (set at compile). */
-  readonly rgba?: { buffer?: GPUBuffer; readonly height: number; readonly width: number };
 }
 
 /**
@@ -38,30 +35,17 @@ export function buildDetectorGraph(
   weights: WeightTable,
   height: number,
   width: number,
-  options: { taps?: boolean; source?: { height: number; width: number }; execution?: HeadExecution } = {},
+  options: { taps?: boolean; execution?: HeadExecution } = {},
 ): DetectorGraph {
   const graph = new Graph();
+  // Written before the graph runs (the engine's input stage, or a pre-processed upload).
   const image = graph.value('input', [1, height, width, 3]);
-  const source = options.source;
-  const rgba = source ? { height: source.height, width: source.width, buffer: undefined as GPUBuffer | undefined } : undefined;
-  if (rgba) {
-    // Pre-processing on the GPU: RGBA8 pixels → resize, channel order, normalise, pad.
-    graph.add({
-      name: 'preprocess',
-      stage: 'preprocess',
-      inputs: [],
-      outputs: [image],
-      build: (ctx) => {
-        rgba.buffer = ctx.scope.storage(rgba.height * rgba.width * 4, 'rgba image');
-        return [preprocessProgram(ctx.scope, rgba as { buffer: GPUBuffer; height: number; width: number }, ctx.tensor(image), config.input)];
-      },
-    });
-  }
   const layers = new LayerBuilder(graph, weights, 'backbone');
   const taps: Taps = new Map();
   const features = buildResNet(layers, image, config.backbone);
   const fpn = buildFpn(layers, features, config.fpn);
   const tapMap = options.taps ? taps : undefined;
+  tapMap?.set('input', { value: image, offset: 0, rows: height * width, rowLength: 3, shape: image.shape });
   fpn.forEach((v, l) => {
     const [, h, w, c] = v.shape as [number, number, number, number];
     tapMap?.set(`fpn.${LEVEL_NAMES[l]}`, { value: v, offset: 0, rows: h * w, rowLength: c, shape: v.shape });
@@ -73,5 +57,5 @@ export function buildDetectorGraph(
   graph.markOutput(head.cls);
   graph.markOutput(head.boxCtr);
   for (const tap of taps.values()) graph.markOutput(tap.value);
-  return { graph, image, fpn, head, plan, counts: towers.counts, taps, rgba };
+  return { graph, image, fpn, head, plan, counts: towers.counts, taps };
 }

@@ -1,5 +1,7 @@
 import { DeviceLostError, EngineDisposedError, InvalidArgumentError, WeightsFormatError } from '../errors';
 import { planPreprocess, validateImageSize, validateRgbaPixels } from '../ops/preprocess';
+import type { KernelProgram } from '../gpu/kernel';
+import { InputStage, isRgbaPixels, type EngineImage } from './input-stage';
 import type { Detection } from './detection';
 import { fcosPostprocess } from './fcos-postprocess';
 import type { BufferScope } from '../gpu/buffers';
@@ -41,12 +43,7 @@ export interface NetworkResult {
   readonly counts?: ReadonlyMap<string, number>;
 }
 
-/** An RGBA8 image as `ImageData` holds it. */
-export interface RgbaPixels {
-  readonly data: Uint8Array | Uint8ClampedArray;
-  readonly width: number;
-  readonly height: number;
-}
+export type { EngineImage, ExternalImage, RgbaPixels } from './input-stage';
 
 export interface DetectOptions {
   /** Overrides the checkpoint's score threshold (default 0.05). */
@@ -106,13 +103,35 @@ interface Plan {
 }
 
 /**
+ * A cached plan, compiling or compiled. `users` counts the calls holding it: an evicted or
+ * replaced entry is disposed once none does (a run never loses its plan mid-flight).
+ */
+interface PlanEntry {
+  readonly key: string;
+  readonly generation: number;
+  readonly plan: Promise<Plan>;
+  /** The plan once compiled (so that disposing it needs no wait). */
+  ready?: Plan;
+  users: number;
+  retired: boolean;
+  disposed?: boolean;
+}
+
+/** Plans kept per engine: a video stream reuses one size; a photo album may alternate. */
+const MAX_PLANS = 3;
+
+/**
  * The network on the GPU: weights loaded once, one compiled graph (memory plan + pipelines +
  * programs) per input size, each run a single command encoder with one read-back at the end.
  * After a device loss the next call re-creates the device, re-uploads nothing by itself — the
  * caller reloads weights (the worker keeps the weights source for that).
  */
 export class DetectorEngine {
-  private readonly plans = new Map<string, Plan>();
+  private readonly plans = new Map<string, PlanEntry>();
+  private compilations = 0;
+  private input: InputStage | undefined;
+  /** Runs one at a time: the input stage and a plan's activations are shared between calls. */
+  private runs: Promise<unknown> = Promise.resolve();
   private disposed = false;
   /** The device generation the weights were uploaded to. */
   private readonly weightsGeneration: number;
@@ -167,35 +186,44 @@ export class DetectorEngine {
     return this.weightScope.byteLength;
   }
 
+  /** How many plans this engine has compiled (plans are keyed by padded size and taps only). */
+  get planCompilations(): number {
+    return this.compilations;
+  }
+
   /** Builds and compiles (asynchronously) the plan for a padded input size. */
   async prepare(height: number, width: number, options: { taps?: boolean } = {}): Promise<PlanStats> {
-    const plan = await this.plan(height, width, options.taps ?? false);
-    return {
+    return this.withPlan(height, width, options.taps ?? false, async (plan) => ({
       plannedBytes: plan.compiled.plan.plannedBytes,
       naiveBytes: plan.compiled.plan.naiveBytes,
       nodes: plan.detector.graph.nodes.length,
       programs: plan.compiled.programCount,
-    };
+    }));
   }
 
   /**
-   * Detects objects in an RGBA8 image: pre-processing, network and the head's outputs on the GPU
+   * Detects objects in an image (RGBA8 bytes, or an ImageBitmap-like source the GPU copies
+   * itself): pre-processing (Pillow BILINEAR, exact), network and the head's outputs on the GPU
    * in one submission, then FCOS post-processing on the CPU. Boxes are in the image's pixels.
+   * Any size is accepted: a source beyond the GPU's limits is resampled in pieces.
    */
-  async detect(image: RgbaPixels, options: DetectOptions = {}): Promise<DetectionResult> {
+  async detect(image: EngineImage, options: DetectOptions = {}): Promise<DetectionResult> {
     const t0 = performance.now();
-    validateImageSize(image.height, image.width);
-    validateRgbaPixels(image.data, image.height, image.width);
+    if (isRgbaPixels(image)) validateRgbaPixels(image.data, image.height, image.width);
+    else validateImageSize(image.height, image.width);
     const threshold = options.scoreThreshold ?? this.config.test.scoreThresh;
     if (!(threshold >= 0 && threshold <= 1)) throw new InvalidArgumentError('scoreThreshold', `must be in [0, 1], got ${threshold}`);
     const sizes = planPreprocess(image.height, image.width, this.config.input);
     const [ph, pw] = sizes.paddedSize;
     const taps = (options.returnGates ?? false) || (options.returnTaps ?? false);
-    const plan = await this.plan(ph, pw, taps, { height: image.height, width: image.width });
-    const rgbaBuffer = plan.detector.rgba!.buffer!;
-    const bytes = image.data instanceof Uint8Array ? image.data : new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
-    const t1 = performance.now();
-    const network = await this.execute(plan, { timed: true, beforeSubmit: () => this.runtime.write(rgbaBuffer, bytes) });
+    let t1 = 0;
+    const network = await this.withPlan(ph, pw, taps, (plan) =>
+      this.exclusive(async () => {
+        const prefix = await this.inputStage().stage(image, this.config.input, sizes, plan.compiled.tensor(plan.detector.image));
+        t1 = performance.now();
+        return this.execute(plan, { timed: true, prefix });
+      }),
+    );
     const t2 = performance.now();
     const strides = this.config.fpn.strides;
     const post = fcosPostprocess(
@@ -247,12 +275,15 @@ export class DetectorEngine {
     if (image.length !== height * width * 3) {
       throw new InvalidArgumentError('image', `expected ${height}×${width}×3 values, got ${image.length}`);
     }
-    const plan = await this.plan(height, width, options.taps ?? false);
-    const imageBuffer = plan.compiled.tensor(plan.detector.image).buffer;
-    return this.execute(plan, { timed: options.timed, beforeSubmit: () => this.runtime.write(imageBuffer, image) });
+    return this.withPlan(height, width, options.taps ?? false, (plan) =>
+      this.exclusive(() => {
+        const imageBuffer = plan.compiled.tensor(plan.detector.image).buffer;
+        return this.execute(plan, { timed: options.timed, beforeSubmit: () => this.runtime.write(imageBuffer, image) });
+      }),
+    );
   }
 
-  private async execute(plan: Plan, options: { timed?: boolean; beforeSubmit: () => void }): Promise<NetworkResult> {
+  private async execute(plan: Plan, options: { timed?: boolean; beforeSubmit?: () => void; prefix?: readonly KernelProgram[] }): Promise<NetworkResult> {
     const { detector, compiled } = plan;
     const { head, counts } = detector;
     const tapValues = [...new Set([...detector.taps.values()].map((t) => t.value))];
@@ -267,12 +298,59 @@ export class DetectorEngine {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const plan of this.plans.values()) plan.compiled.dispose();
+    for (const entry of this.plans.values()) this.retire(entry);
     this.plans.clear();
+    this.input?.dispose();
+    this.input = undefined;
     this.weightScope.dispose();
   }
 
-  private async plan(height: number, width: number, taps: boolean, source?: { height: number; width: number }): Promise<Plan> {
+  /** The input stage of the current device (made on first use). */
+  private inputStage(): InputStage {
+    if (this.disposed) throw new EngineDisposedError();
+    this.input ??= new InputStage(this.runtime);
+    return this.input;
+  }
+
+  /** Runs `task` after every earlier run has finished. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.runs.then(() => {
+      if (this.disposed) throw new EngineDisposedError();
+      return task();
+    });
+    this.runs = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Holds the plan for a padded size while `body` runs (compiling it first, once, if needed). */
+  private async withPlan<T>(height: number, width: number, taps: boolean, body: (plan: Plan) => Promise<T>): Promise<T> {
+    const entry = await this.planEntry(height, width, taps);
+    try {
+      return await body(await entry.plan);
+    } finally {
+      entry.users--;
+      if (entry.retired && entry.users === 0) this.disposeEntry(entry);
+    }
+  }
+
+  private retire(entry: PlanEntry): void {
+    entry.retired = true;
+    if (entry.users === 0) this.disposeEntry(entry);
+  }
+
+  private disposeEntry(entry: PlanEntry): void {
+    if (entry.disposed) return;
+    entry.disposed = true;
+    if (entry.ready) entry.ready.compiled.dispose();
+    else entry.plan.then((plan) => plan.compiled.dispose(), () => undefined);
+  }
+
+  /**
+   * The cache entry for a padded size, held (users + 1) for the caller: concurrent callers share
+   * one compilation (single flight); an entry replaced (device lost) or evicted is disposed once
+   * no call holds it.
+   */
+  private async planEntry(height: number, width: number, taps: boolean): Promise<PlanEntry> {
     if (this.disposed) throw new EngineDisposedError();
     const divisor = this.config.input.sizeDivisibility;
     if (!Number.isInteger(height) || !Number.isInteger(width) || height <= 0 || width <= 0 || height % divisor || width % divisor) {
@@ -282,22 +360,44 @@ export class DetectorEngine {
     if (this.runtime.generation !== this.weightsGeneration) {
       throw new DeviceLostError('lost', 'the weights lived on the previous device; load them again with DetectorEngine.load');
     }
-    const key = `${height}x${width}${taps ? ':taps' : ''}${source ? `:from ${source.height}x${source.width}` : ''}`;
-    const execution = this.execution;
+    if (this.disposed) throw new EngineDisposedError();
+    const key = `${height}x${width}${taps ? ':taps' : ''}`;
+    const generation = this.runtime.generation;
     const cached = this.plans.get(key);
-    if (cached && cached.generation === this.runtime.generation) return cached;
-    cached?.compiled.dispose();
-    const detector = buildDetectorGraph(this.config, this.weights, height, width, { taps, source, execution });
-    const compiled = await CompiledGraph.compile(this.runtime, detector.graph, `plan ${key}`);
-    const plan = { detector, compiled, generation: this.runtime.generation };
-    // Keep a few sizes: a video stream reuses one; a photo album may alternate.
-    if (this.plans.size >= 3) {
-      const [oldest] = this.plans.keys();
-      this.plans.get(oldest!)?.compiled.dispose();
-      this.plans.delete(oldest!);
+    if (cached && cached.generation === generation) {
+      // Most recently used last: eviction takes the oldest.
+      this.plans.delete(key);
+      this.plans.set(key, cached);
+      cached.users++;
+      return cached;
     }
-    this.plans.set(key, plan);
-    return plan;
+    if (cached) {
+      this.plans.delete(key);
+      this.retire(cached);
+    }
+    const execution = this.execution;
+    const compile = async (): Promise<Plan> => {
+      const detector = buildDetectorGraph(this.config, this.weights, height, width, { taps, execution });
+      const compiled = await CompiledGraph.compile(this.runtime, detector.graph, `plan ${key}`);
+      return { detector, compiled, generation };
+    };
+    this.compilations++;
+    const entry: PlanEntry = { key, generation, plan: compile(), users: 1, retired: false };
+    void entry.plan.then((plan) => {
+      entry.ready = plan;
+    }, () => undefined);
+    // A failed compilation is forgotten, so the next call tries again.
+    entry.plan.catch(() => {
+      if (this.plans.get(key) === entry) this.plans.delete(key);
+    });
+    this.plans.set(key, entry);
+    for (const old of [...this.plans.values()]) {
+      if (this.plans.size <= MAX_PLANS) break;
+      if (old === entry) continue;
+      this.plans.delete(old.key);
+      this.retire(old);
+    }
+    return entry;
   }
 }
 

@@ -7,8 +7,9 @@ import { LEVEL_NAMES } from './dynamic-head';
  * - denseFixed: the static head — scale-path depthwise convs at every consumed source level,
  *   both bottleneck convs at every pixel, predictors.
  * - denseDynamic: denseFixed + every spatial gate conv (what a dense dynamic engine runs).
- * - executed: what gather–scatter execution needs — gate convs dense, depthwise only where its
- *   gate is on, conv1 on the dilated mask, conv2 on the gate mask, predictors dense.
+ * - executed: what the engine runs — gate convs dense, the scale paths' depthwise convs dense at
+ *   every consumed source pixel (official semantics: dense, then multiplied by the gate), conv1
+ *   on the dilated mask, conv2 on the gate mask, predictors dense.
  */
 export interface MacReport {
   readonly denseFixed: number;
@@ -39,7 +40,7 @@ export function headMacs(config: ModelConfig, levelSizes: readonly (readonly [nu
           fixed += n * 9 * c;
           if (dynamic) {
             gates += n * 9 * c;
-            executed += count(`${r}.scale${s}.${level}`, n) * 9 * c;
+            executed += n * 9 * c;
           }
         }
         fixed += 2 * n * 9 * c * c;

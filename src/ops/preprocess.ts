@@ -1,28 +1,14 @@
 import { InvalidArgumentError, UnsupportedImageError } from '../errors';
-import type { BufferScope } from '../gpu/buffers';
-import { UniformWriter, workgroups1D, type KernelProgram } from '../gpu/kernel';
 import type { InputConfig } from '../weights/config';
-import type { Tensor } from './tensor';
-import { requireShape } from './validate';
 
 /**
- * Bindings for `shaders/preprocess.wgsl` plus the host-side size arithmetic of spec §1
- * (Detectron2 ResizeShortestEdge, then padding to the FPN's size divisibility).
+ * The host-side size arithmetic of spec §1 (Detectron2 ResizeShortestEdge, then padding to the
+ * FPN's size divisibility) and the checks on an image's size. The pixels themselves go through
+ * `shaders/pillow-resize.wgsl` (src/ops/pillow-resize.ts, src/model/input-stage.ts).
  */
 
-/** Largest accepted image side: the largest canvas browsers allow. */
-export const MAX_IMAGE_SIDE = 16384;
-/** WebGPU's default maxStorageBufferBindingSize: the most any one buffer here may hold. */
+/** WebGPU's default maxStorageBufferBindingSize: the network input must fit one binding. */
 const MAX_BINDING_BYTES = 128 * 1024 * 1024;
-/** Largest accepted pixel count: 4 bytes each fill one default-sized storage binding. */
-export const MAX_IMAGE_PIXELS = MAX_BINDING_BYTES / 4;
-
-/** An RGBA8 image on the GPU: `height · width` u32 words holding ImageData's bytes. */
-export interface RgbaImage {
-  readonly buffer: GPUBuffer;
-  readonly height: number;
-  readonly width: number;
-}
 
 /** Every size the pipeline derives from an image, in [h, w]. */
 export interface PreprocessPlan {
@@ -80,20 +66,15 @@ function validateInputConfig(input: InputConfig): void {
 }
 
 /**
- * Checks an image's size before anything touches the GPU: a zero or absurd size is an
- * UnsupportedImageError, a non-integer size an InvalidArgumentError.
+ * Checks an image's size before anything touches the GPU: a non-integer size is an
+ * InvalidArgumentError, an empty image an UnsupportedImageError. There is no upper bound here:
+ * the input stage resamples any size exactly, in pieces where the GPU's limits require.
  */
 export function validateImageSize(height: number, width: number): void {
   for (const [name, v] of [['height', height], ['width', width]] as const) {
     if (!Number.isInteger(v) || v < 0) throw new InvalidArgumentError(`image ${name}`, `expected a non-negative integer, got ${v}`);
   }
   if (height === 0 || width === 0) throw new UnsupportedImageError(`the image is empty (${width}×${height} pixels)`);
-  if (height > MAX_IMAGE_SIDE || width > MAX_IMAGE_SIDE || height * width > MAX_IMAGE_PIXELS) {
-    throw new UnsupportedImageError(
-      `${width}×${height} pixels exceeds the limit (sides up to ${MAX_IMAGE_SIDE}, ` +
-        `${MAX_IMAGE_PIXELS / (1024 * 1024)} Mpixel); downscale it first`,
-    );
-  }
 }
 
 /** Validates an RGBA8 pixel array (ImageData.data layout) of the given size. */
@@ -125,50 +106,4 @@ export function planPreprocess(height: number, width: number, input: InputConfig
     throw new UnsupportedImageError(`the network input ${paddedSize[1]}×${paddedSize[0]} is too large`);
   }
   return { originalSize: [height, width], resizedSize: [rh, rw], paddedSize, scaleY: rh / height, scaleX: rw / width };
-}
-
-/** Which RGBA byte feeds each output channel. */
-function channelBytes(format: InputConfig['format']): [number, number, number] {
-  return format === 'BGR' ? [2, 1, 0] : [0, 1, 2];
-}
-
-/**
- * out [1, Hp, Wp, 3] = normalised, resized, zero-padded `image` per `input` (spec §1). `out`'s
- * shape must be `[1, ...planPreprocess(...).paddedSize, 3]`.
- */
-export function preprocessProgram(scope: BufferScope, image: RgbaImage, out: Tensor, input: InputConfig): KernelProgram {
-  const plan = planPreprocess(image.height, image.width, input);
-  const pixelBytes = image.height * image.width * 4;
-  if (image.buffer.size < pixelBytes) {
-    throw new InvalidArgumentError('image', `buffer holds ${image.buffer.size} bytes, ${image.width}×${image.height} RGBA needs ${pixelBytes}`);
-  }
-  const [rh, rw] = plan.resizedSize;
-  const [ph, pw] = plan.paddedSize;
-  requireShape('out', out, [1, ph, pw, 3]);
-  if (out.buffer === image.buffer) throw new InvalidArgumentError('out', 'cannot be the image buffer');
-  const params = scope.uniform(
-    new UniformWriter()
-      .u32(ph, pw, rh, rw, image.height, image.width)
-      // PyTorch's scale for align_corners=False: (float)in / out.
-      .f32(Math.fround(image.height / rh), Math.fround(image.width / rw))
-      .u32(...channelBytes(input.format), 0)
-      .f32(...input.pixelMean, 0)
-      .f32(...input.pixelStd, 0)
-      .bytes(),
-    'preprocess params',
-  );
-  return {
-    label: 'preprocess',
-    shader: 'preprocess',
-    entryPoint: 'main',
-    bindings: [params, image.buffer, out.buffer],
-    dispatch: workgroups1D(Math.ceil((ph * pw) / 256)),
-  };
-}
-
-/** Uploads RGBA8 pixels (e.g. `ImageData.data`) after validating them. */
-export function uploadRgbaImage(scope: BufferScope, data: Uint8Array | Uint8ClampedArray, height: number, width: number): RgbaImage {
-  validateRgbaPixels(data, height, width);
-  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return { buffer: scope.upload(bytes, 'rgba image'), height, width };
 }

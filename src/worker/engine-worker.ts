@@ -11,7 +11,7 @@ import { GpuRuntime } from '../gpu/runtime';
 import { DetectorEngine } from '../model/engine';
 import { registerErrorTransfer } from './error-transfer';
 import { describeGates, routerDensities } from './gate-summary';
-import { bitmapPixels } from './image-pixels';
+import { bitmapImage } from './image-pixels';
 import type { EngineWorkerApi, LoadRequest, ProgressCallback, WorkerDetectOptions } from './protocol';
 
 const PROGRESS_INTERVAL_MS = 50;
@@ -44,25 +44,33 @@ class EngineWorker implements EngineWorkerApi {
   detect(bitmap: ImageBitmap, options: WorkerDetectOptions): Promise<DetectResult> {
     return this.enqueue(async () => {
       const t0 = performance.now();
-      const pixels = bitmapPixels(bitmap);
-      const decodeMs = performance.now() - t0;
+      let result;
+      let image;
+      let decodeMs;
       // Densities come with every result; only the maps need the plan that reads gates back.
       const returnGates = options.gates === 'maps';
-      const run = async () => (await this.ready()).detect(pixels, { scoreThreshold: options.scoreThreshold, returnGates });
-      let result;
       try {
-        result = await run();
-      } catch (error) {
-        // The device may have been lost while this call ran: reload once and retry.
-        if (!this.stale && !this.runtime?.isLost) throw error;
-        result = await run();
+        image = bitmapImage(bitmap);
+        decodeMs = performance.now() - t0;
+        const input = image;
+        const run = async () => (await this.ready()).detect(input, { scoreThreshold: options.scoreThreshold, returnGates });
+        try {
+          result = await run();
+        } catch (error) {
+          // The device may have been lost while this call ran: reload once and retry.
+          if (!this.stale && !this.runtime?.isLost) throw error;
+          result = await run();
+        }
+      } finally {
+        // The GPU has copied what it needs once detect() has returned.
+        bitmap.close();
       }
       const engine = this.engine!;
       const gates = options.gates !== 'none' && result.gateDensities ? describeGates(result, returnGates) : undefined;
       const macs = (result as { macs?: DetectResult['macs'] }).macs;
       const output: DetectResult = {
         detections: result.detections.map((d) => ({ ...d, label: this.labels[d.classId] ?? `class ${d.classId}` })),
-        imageSize: { width: pixels.width, height: pixels.height },
+        imageSize: { width: image.width, height: image.height },
         inputSize: { resized: result.sizes.resized, padded: result.sizes.padded },
         scoreThreshold: options.scoreThreshold ?? engine.config.test.scoreThresh,
         gates,

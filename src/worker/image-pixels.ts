@@ -1,30 +1,17 @@
-/** Reads a transferred `ImageBitmap`'s RGBA pixels in the worker, through one reused OffscreenCanvas. */
+/**
+ * Turns a transferred `ImageBitmap` into the engine's input without reading its pixels on the
+ * CPU: the engine copies it straight into a GPU texture (`copyExternalImageToTexture`, in pieces
+ * when it is larger than a texture may be) and resamples from there. The page makes the bitmap
+ * with `premultiplyAlpha: 'none'` and `colorSpaceConversion: 'none'` (src/api/image-bitmap.ts)
+ * and the copy asks for no conversion either, so the texture holds the decoded bytes exactly.
+ * Alpha is ignored, as the official pipeline reads RGB only (a pixel with alpha < 255 keeps its
+ * decoded, unpremultiplied colour).
+ */
 import { UnsupportedImageError } from '../errors';
-import type { RgbaPixels } from '../model/engine';
+import type { ExternalImage } from '../model/engine';
 
-let canvas: OffscreenCanvas | undefined;
-let context: OffscreenCanvasRenderingContext2D | undefined;
-
-export function bitmapPixels(bitmap: ImageBitmap): RgbaPixels {
+export function bitmapImage(bitmap: ImageBitmap): ExternalImage {
   const { width, height } = bitmap;
-  try {
-    if (width === 0 || height === 0) throw new UnsupportedImageError(`the image is empty (${width}×${height})`);
-    if (!canvas || !context) {
-      canvas = new OffscreenCanvas(width, height);
-      const ctx = canvas.getContext('2d', { willReadFrequently: true, alpha: true });
-      if (!ctx) throw new UnsupportedImageError('this worker cannot create a 2D OffscreenCanvas context');
-      context = ctx;
-    }
-    if (canvas.width !== width || canvas.height !== height) {
-      canvas.width = width;
-      canvas.height = height;
-    } else {
-      context.clearRect(0, 0, width, height);
-    }
-    context.drawImage(bitmap, 0, 0);
-    const data = context.getImageData(0, 0, width, height).data;
-    return { data, width, height };
-  } finally {
-    bitmap.close();
-  }
+  if (width === 0 || height === 0) throw new UnsupportedImageError(`the image is empty (${width}×${height})`);
+  return { source: bitmap, width, height };
 }

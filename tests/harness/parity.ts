@@ -20,7 +20,8 @@ import type { FixtureFileReader, ReferenceFixture, ReferenceImage } from './refe
  *   pre-activation is within 1e-5 of the threshold 0; gate values and logits (which feed only
  *   the masks and the gate multiply) within 1e-3 · max |ref|.
  * - Detections end to end from the PNG: same count, same classes, matched IoU ≥ 0.999,
- *   |Δscore| ≤ 1e-4.
+ *   |Δscore| ≤ 1e-4; and the engine's own pre-processing of the PNG (Pillow BILINEAR resize on
+ *   the GPU, normalise, pad) gives the fixture's `input` tensor bit for bit.
  */
 export interface ParityReport {
   readonly image: string;
@@ -33,6 +34,8 @@ export interface ParityReport {
   readonly maskPixels: number;
   readonly maskDiffs: number;
   readonly detections: number;
+  /** max |engine input − reference input| from the engine's own pre-processing of the PNG. */
+  readonly inputMaxDiff: number;
   readonly minIou: number;
   readonly maxScoreDiff: number;
   readonly gpuMs: number;
@@ -151,18 +154,23 @@ export async function checkParity(engine: DetectorEngine, image: ReferenceImage,
   const network = await engine.runNetwork(image.nhwc('input').data as Float32Array, h, w, { taps: true });
   const tensors = compareTensors(network, image, failures);
   const png = decodeImage(new Uint8Array(await read(image.pngPath)));
-  const detected = await engine.detect({ data: png.data, width: png.width, height: png.height });
+  const detected = await engine.detect({ data: png.data, width: png.width, height: png.height }, { returnTaps: true });
   if (detected.sizes.padded.join('x') !== image.info.padded_size.join('x')) {
     failures.push(`pre-processing padded to ${detected.sizes.padded.join('×')}, the reference to ${image.info.padded_size.join('×')}`);
   }
+  const input = detected.taps?.taps.get('input')?.data;
+  const expectedInput = image.nhwc('input').data;
+  let inputMaxDiff = input && input.length === expectedInput.length ? 0 : Infinity;
+  for (let i = 0; input && i < expectedInput.length; i++) inputMaxDiff = Math.max(inputMaxDiff, Math.abs(input[i]! - expectedInput[i]!));
+  if (inputMaxDiff !== 0) failures.push(`the engine's pre-processed input differs from the reference's: max |Δ| ${inputMaxDiff}`);
   const detections = compareDetections(detected.detections, image, failures);
-  return { image: image.id, ...tensors, detections: detected.detections.length, ...detections, gpuMs: detected.timings.gpuMs, failures };
+  return { image: image.id, ...tensors, detections: detected.detections.length, inputMaxDiff, ...detections, gpuMs: detected.timings.gpuMs, failures };
 }
 
 export function formatParity(name: string, r: ParityReport): string {
   const agreement = r.maskPixels ? (100 * (1 - r.maskDiffs / r.maskPixels)).toFixed(4) : '100';
   return (
-    `${name}/${r.image}: ${r.tensors} tensors, worst ${r.worst.toExponential(2)} (${r.worstName}); masks ${agreement} % identical ` +
+    `${name}/${r.image}: input from the PNG max |Δ| ${r.inputMaxDiff}; ${r.tensors} tensors, worst ${r.worst.toExponential(2)} (${r.worstName}); masks ${agreement} % identical ` +
     `over ${r.maskPixels} px; above 1e-4: ${r.aboveStrict.length ? r.aboveStrict.join(', ') : 'none'}; ${r.detections} detections, ` +
     `min IoU ${r.minIou.toFixed(6)}, max |Δscore| ${r.maxScoreDiff.toExponential(2)}; GPU ${r.gpuMs.toFixed(0)} ms`
   );

@@ -2,15 +2,16 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeRuntime } from '../../src/gpu/node-gpu';
 import type { GpuRuntime } from '../../src/gpu/runtime';
-import { computeResizedSize, planPreprocess, preprocessProgram, uploadRgbaImage } from '../../src/ops/preprocess';
+import { InputStage } from '../../src/model/input-stage';
+import { computeResizedSize, planPreprocess } from '../../src/ops/preprocess';
 import { preprocessRef } from '../../src/reference/preprocess';
 import type { InputConfig } from '../../src/weights/config';
-import { assertClose } from '../harness/assert';
 import { emptyTensor, readTensor, withScope } from '../harness/gpu-data';
 import { loadReferenceFixture, nodeFixtureReader, type ReferenceFixture } from '../harness/reference-fixtures';
 
-// Pre-processing against the offline PyTorch reference: the fixture PNGs through the CPU
-// reference and the GPU kernel must reproduce each fixture's `input` tensor.
+// Pre-processing against the offline reference (Pillow BILINEAR on the uint8 image, as the
+// official pipeline): the fixture PNGs through the CPU reference and the GPU input stage must
+// reproduce each fixture's `input` tensor bit for bit.
 const CONFIGS = ['narrow-d4', 'narrow-d8', 'narrow-d4-fixed'];
 const reader = nodeFixtureReader();
 
@@ -61,7 +62,7 @@ describe('pre-processing of the fixture PNGs', () => {
   afterAll(() => runtime?.destroy());
 
   for (const name of CONFIGS) {
-    it(`${name}: CPU reference and GPU kernel reproduce the fixture input`, async () => {
+    it(`${name}: CPU reference and GPU input stage reproduce the fixture input bit for bit`, async () => {
       const fixture = await loadReferenceFixture(name, reader);
       const input = inputConfig(fixture);
       for (const image of fixture.images) {
@@ -71,15 +72,16 @@ describe('pre-processing of the fixture PNGs', () => {
         const rgba = new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength);
         const expected = image.nhwc('input');
         const ref = preprocessRef(rgba, h, w, input);
-        // The CPU reference is bit-exact against PyTorch's float32 run on these images.
         const mismatch = ref.data.findIndex((v, i) => v !== expected.data[i]);
         expect(mismatch, `${name}/${image.id} CPU reference differs at ${mismatch}`).toBe(-1);
+        const stage = new InputStage(runtime);
         const got = await withScope(runtime, 'fixture preprocess', async (scope) => {
-          const out = emptyTensor(scope, expected.shape);
-          await runtime.run([preprocessProgram(scope, uploadRgbaImage(scope, rgba, h, w), out, input)]);
+          const out = emptyTensor(scope, [1, ...image.info.padded_size, 3]);
+          await runtime.run([await stage.stage({ data: rgba, width: w, height: h }, input, planPreprocess(h, w, input), out)]);
           return readTensor(runtime, out);
-        });
-        assertClose(got, expected.data, `${name}/${image.id} GPU`, 1e-4);
+        }).finally(() => stage.dispose());
+        const gpuMismatch = got.findIndex((v, i) => v !== expected.data[i]);
+        expect(gpuMismatch, `${name}/${image.id} GPU differs at ${gpuMismatch}`).toBe(-1);
       }
     });
   }

@@ -44,13 +44,18 @@ function fakeWeights(config: ModelConfig): WeightTable {
   return table;
 }
 
+const INPUT_STAGE_PROGRAMS = 2;
+
 function count(config: ModelConfig, height: number, width: number) {
   const sizes = planPreprocess(height, width, config.input);
-  const detector = buildDetectorGraph(config, fakeWeights(config), ...sizes.paddedSize, { source: { height, width } });
+  const detector = buildDetectorGraph(config, fakeWeights(config), ...sizes.paddedSize);
   const scope = fakeScope();
   const byStage: Partial<Record<Stage, number>> = {};
   let indirect = 0;
-  let total = 0;
+  // The engine's input stage encodes the Pillow resize's two passes ahead of the graph (one copy
+  // program when no resize is needed); counted here as two.
+  let total = INPUT_STAGE_PROGRAMS;
+  byStage.preprocess = INPUT_STAGE_PROGRAMS;
   // Every value gets a fake buffer big enough for it (the memory plan is not what is counted).
   const ctx = {
     scope,

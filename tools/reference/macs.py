@@ -39,9 +39,12 @@ def head_macs(counter: MacCounter, mode):
     dense_fixed    : the static head (depthwise scale paths at every consumed source level,
                      both bottleneck convs at every pixel, predictors) - no gates;
     dense_dynamic  : dense_fixed + all spatial gate convs (what a dense dynamic engine runs);
-    executed       : what masked execution needs: gate convs dense, depthwise scale paths only at
-                     pixels whose gate is > 0, conv1 at dilated-mask pixels, conv2 at mask pixels,
-                     predictors dense.
+    executed       : what the masked execution (official semantics, and the WebGPU engine) runs:
+                     gate convs dense, the depthwise scale paths dense at every consumed source
+                     pixel (officially they run dense and are then multiplied by the gate), conv1
+                     at dilated-mask pixels, conv2 at mask pixels, predictors dense;
+    scale_dw_executed : the depthwise MACs at pixels whose gate is > 0 only (what a gated
+                     depthwise could skip to; not part of `executed`).
     GroupNorm, resizes, element-wise ops are not counted."""
     c = counter.c
     fixed = c["scale_dw_dense"] + c["depth_conv_dense"] + c["predictors"]
@@ -55,7 +58,7 @@ def head_macs(counter: MacCounter, mode):
             "dense_dynamic": fixed + c["gate_conv"],
             "scale_dw_executed": c["scale_dw_executed"],
             "depth_convs_executed": c["depth_conv_executed"],
-            "executed": c["gate_conv"] + c["scale_dw_executed"] + c["depth_conv_executed"]
+            "executed": c["gate_conv"] + c["scale_dw_dense"] + c["depth_conv_executed"]
             + c["predictors"],
         })
         out["executed_over_dense_fixed"] = out["executed"] / max(fixed, 1)

@@ -4,6 +4,10 @@
     /usr/bin/python3 -m tools.reference.make_fixtures --config full-r50-d8 --out /tmp/dh-full
 
 Writes <out>/<config>/{manifest.json, checkpoint.pth, <image>.png, <image>/<tensor>.bin}.
+
+A checkpoint already in <out> is kept as it is (same bytes, same calibration record) and only the
+image-dependent tensors are recomputed from it; `--rebuild-weights` draws and calibrates the
+weights again (float reductions differ between CPUs, so a rebuild elsewhere changes low bits).
 """
 import argparse
 import collections
@@ -36,6 +40,22 @@ def load_inputs(cfg):
         x, info = preprocess(rgb[..., ::-1], cfg)
         out.append((iid, rgb, x, info))
     return out
+
+
+def kept_weights(cfg, out_root):
+    """(model, calibration info, state_dict) from the checkpoint and manifest already in out_root,
+    or None when there is none."""
+    owner = cfg.checkpoint_from or cfg.name
+    ckpt = os.path.join(out_root, owner, "checkpoint.pth")
+    manifest = os.path.join(out_root, owner, "manifest.json")
+    if not (os.path.exists(ckpt) and os.path.exists(manifest)):
+        return None
+    sd = torch.load(ckpt, map_location="cpu")["model"]
+    model = build_model(cfg)
+    model.load_state_dict(sd)
+    with open(manifest) as f:
+        info = json.load(f)["calibration"]
+    return model, info, collections.OrderedDict(sd)
 
 
 def model_for(cfg):
@@ -146,14 +166,24 @@ def gate_stats(rec, cfg):
     return dens, margin, near
 
 
-def generate(cfg, out_root, dump_y=False, verbose=True):
+def generate(cfg, out_root, dump_y=False, verbose=True, rebuild_weights=False):
     t0 = time.time()
     root = os.path.join(out_root, cfg.name)
+    kept = None if rebuild_weights else kept_weights(cfg, out_root)
+    keep_bytes = None
+    if kept and not cfg.checkpoint_from:
+        with open(os.path.join(root, "checkpoint.pth"), "rb") as f:
+            keep_bytes = f.read()
     if os.path.isdir(root):
         shutil.rmtree(root)
     os.makedirs(root)
-    model, calib_info, sd = model_for(cfg)
-    if cfg.checkpoint_from:
+    model, calib_info, sd = kept or model_for(cfg)
+    if keep_bytes is not None:
+        ckpt_rel = "checkpoint.pth"
+        ckpt_path = os.path.join(root, ckpt_rel)
+        with open(ckpt_path, "wb") as f:
+            f.write(keep_bytes)
+    elif cfg.checkpoint_from:
         # same weights as another config: reference its checkpoint instead of a second copy
         ckpt_rel = f"../{cfg.checkpoint_from}/checkpoint.pth"
         ckpt_path = os.path.join(root, ckpt_rel)
@@ -270,13 +300,15 @@ def main(argv=None):
     ap.add_argument("--out", default=DEFAULT_OUT, help=f"output root (default {DEFAULT_OUT})")
     ap.add_argument("--dump-y", action="store_true",
                     help="also dump each router's scale-part output <tower>.<i>.y.<level>")
+    ap.add_argument("--rebuild-weights", action="store_true",
+                    help="draw and calibrate the weights again instead of keeping the checkpoint in --out")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch CPU threads (default 1: bit-reproducible reductions)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     names = args.config or [n for n, c in CONFIGS.items() if c.commit]
     for n in names:
-        generate(CONFIGS[n], args.out, dump_y=args.dump_y)
+        generate(CONFIGS[n], args.out, dump_y=args.dump_y, rebuild_weights=args.rebuild_weights)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
-"""Pre-processing: BGR float -> resize shortest edge -> normalise -> pad to a multiple of 32."""
+"""Pre-processing as the official cvpods test pipeline: BGR uint8 -> ResizeShortestEdge with
+Pillow BILINEAR on the uint8 image -> float -> normalise -> pad to a multiple of 32."""
 import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+from PIL import Image
 
 
 def resized_size(h, w, min_size, max_size):
@@ -20,16 +21,25 @@ def resized_size(h, w, min_size, max_size):
     return int(newh + 0.5), int(neww + 0.5)
 
 
+def resize_uint8(image_u8: np.ndarray, nh, nw):
+    """cvpods ResizeTransform.apply_image: Pillow BILINEAR on the uint8 array (a 3-channel array
+    is mode "RGB" to Pillow whatever its channel order; each channel is resampled alone)."""
+    if image_u8.dtype != np.uint8:
+        raise TypeError(f"expected a uint8 image, got {image_u8.dtype}")
+    return np.asarray(Image.fromarray(np.ascontiguousarray(image_u8)).resize((nw, nh), Image.BILINEAR))
+
+
 def preprocess(image_bgr_u8: np.ndarray, cfg):
-    """image: HxWx3 uint8 (or float) array in BGR order, values 0..255.
+    """image: HxWx3 uint8 array in BGR order.
 
     Returns (padded [1,3,Hp,Wp] float32 tensor, info dict)."""
     h, w = image_bgr_u8.shape[:2]
     nh, nw = resized_size(h, w, cfg.min_size, cfg.max_size)
-    x = torch.from_numpy(np.ascontiguousarray(image_bgr_u8, dtype=np.float32))
-    x = x.permute(2, 0, 1).unsqueeze(0).contiguous()  # [1,3,H,W], BGR
+    img = np.ascontiguousarray(image_bgr_u8)
     if (nh, nw) != (h, w):
-        x = F.interpolate(x, size=(nh, nw), mode="bilinear", align_corners=False, antialias=False)
+        img = resize_uint8(img, nh, nw)
+    x = torch.from_numpy(img.astype(np.float32))
+    x = x.permute(2, 0, 1).unsqueeze(0).contiguous()  # [1,3,H,W], BGR
     mean = torch.tensor(cfg.pixel_mean, dtype=torch.float32).view(1, 3, 1, 1)
     std = torch.tensor(cfg.pixel_std, dtype=torch.float32).view(1, 3, 1, 1)
     x = (x - mean) / std
