@@ -25,7 +25,7 @@ export default defineConfig({
   preview: { host: '127.0.0.1', port: 4173 },
   // Scan only the pages this server hosts (the e2e fixture app is a separate Vite app) and
   // pre-bundle comlink up front, so a first visit never triggers a dependency re-optimisation reload.
-  optimizeDeps: { entries: ['demo/index.html', 'e2e/harness/index.html'], include: ['comlink'] },
+  optimizeDeps: { entries: ['demo/index.html', 'e2e/harness/index.html', 'e2e/lifecycle/index.html'], include: ['comlink'] },
   worker: { format: 'es' },
   // `npm run build:demo`: the demo as a static site in dist-demo/ (default weights copied as an asset).
   build: { target: 'es2022', outDir: 'dist-demo', rollupOptions: { input: { demo: 'demo/index.html' } } },

@@ -6,13 +6,13 @@ import type { BenchResult, EngineRun, Series, SparseCurve } from './suite-types'
 
 const PALETTE = ['#2f6db5', '#e07b24', '#3a9a4d', '#b5404a', '#7b5cb8', '#8c6d31', '#d16ba5', '#5f9ea0', '#666'];
 const STAGE_COLOURS: Record<string, string> = {
-  'pre (CPU)': '#bbbbbb',
+  'pre-process (CPU)': '#bbbbbb',
   preprocess: '#9ecae1',
   backbone: '#2f6db5',
   fpn: '#3a9a4d',
   head: '#e07b24',
   predictor: '#b5404a',
-  postprocess: '#7b5cb8',
+  'post-process (CPU)': '#7b5cb8',
 };
 
 export function escapeHtml(text: string): string {
@@ -233,7 +233,7 @@ ${macs ? `<p>Head MACs (first image): ${macs}.</p>` : ''}
 ${stageBars(stageRows, 'median ms per stage')}
 ${stageTable}
 <h2>All series</h2>
-<table><tr><th>engine</th><th>config</th><th>series</th><th>load ms</th><th>compile ms</th><th>export ms</th><th>first run</th><th>median</th><th>p90</th><th>min</th><th>GPU median</th><th>n</th><th>timing</th></tr>
+<table><tr><th>engine</th><th>config</th><th>series</th><th>load (weights) ms</th><th>compile ms</th><th>export ms</th><th>first run ms</th><th>median ms</th><th>p90 ms</th><th>min ms</th><th>GPU median ms</th><th>n</th><th>GPU timer</th></tr>
 ${runTable}</table>
 <p class="small">${runs.flatMap((r) => r.notes.map((n) => `${e(runLabel(r))}: ${e(n)}`)).join('<br>')}</p>
 <h2>Agreement (same graph, same weights, same input)</h2>

@@ -60,7 +60,7 @@ export interface Series {
   readonly wall: Stats;
   /** GPU time of the whole submission (sum of passes with timestamp-query). */
   readonly gpu?: Stats;
-  /** Median ms per stage: GPU passes (preprocess, backbone, fpn, head, predictor), CPU `postprocess`. */
+  /** Median ms per stage: GPU passes (preprocess, backbone, fpn, head, predictor), CPU `pre-process (CPU)` and `post-process (CPU)`. */
   readonly stages: Readonly<Record<string, number>>;
   readonly timingSource: string;
   readonly samplesMs: readonly number[];
@@ -72,8 +72,9 @@ export interface EngineRun {
   readonly engineLabel: string;
   /** `fixed` or `dynamic` (for ORT: `fixed` or `dynamic-dense`). */
   readonly config: string;
+  /** Loading the weights (ours: DetectorEngine.load without warm-up). */
   readonly loadMs: number;
-  /** engine.prepare (our pipelines) or InferenceSession.create (ORT). */
+  /** engine.prepare (our plans and pipelines) or InferenceSession.create (ORT). */
   readonly compileMs: number;
   /** ORT only: building the ONNX model from the .dhw weights. */
   readonly exportMs?: number;

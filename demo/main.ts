@@ -2,7 +2,9 @@
  * The in-page demo: the detector runs in a web worker (src/api), this page only converts images,
  * draws boxes and gate heatmaps and shows timings. State for tests lives on <body>:
  * data-state (loading | ready | error), data-detections (boxes drawn), data-heatmap (on | off),
- * data-runs (detections finished), data-error-name (the error class when data-state=error).
+ * data-runs (detections finished), data-error-name (the error class when data-state=error),
+ * data-load-phases (the load phases seen, e.g. "weights,compiling"), data-detect-ms (the last
+ * detection's total time on the page) and data-compile-ms (the plan compile inside it).
  */
 import { createDetector, DynamicHeadError, type DetectResult, type Detector, type GateMap, type LevelName } from '../src/index';
 import defaultLabels from '../weights/default/labels.json';
@@ -16,6 +18,7 @@ const body = document.body;
 const status = $('status');
 const progress = $<HTMLProgressElement>('load-progress');
 const progressText = $('load-text');
+const progressLabel = $('load-label');
 const view = $<HTMLCanvasElement>('view');
 const caption = $('caption');
 const threshold = $<HTMLInputElement>('threshold');
@@ -65,13 +68,28 @@ async function loadDetector(weights: string | Blob, labels: readonly string[] | 
   body.dataset.state = 'loading';
   progress.value = 0;
   progressText.textContent = '0 %';
+  progressLabel.textContent = 'Weights';
   setStatus(`Loading ${name}…`);
-  const t0 = performance.now();
+  const phases: string[] = [];
+  body.dataset.loadPhases = '';
   try {
     detector = await createDetector({
       weights,
       labels,
-      onProgress: ({ fraction, loaded }) => {
+      // The demo always asks for gates (the heatmap), so the gates plan is the one to warm up.
+      warmup: { gates: true },
+      onProgress: ({ phase, fraction, loaded }) => {
+        if (phases.at(-1) !== phase) {
+          phases.push(phase);
+          body.dataset.loadPhases = phases.join(',');
+        }
+        if (phase === 'compiling') {
+          progressLabel.textContent = 'Compiling';
+          progress.value = fraction;
+          progressText.textContent = fraction < 1 ? 'compiling the network for the default input size…' : 'compiled';
+          setStatus(`Compiling the network for ${name}…`);
+          return;
+        }
         progress.value = fraction;
         progressText.textContent = `${Math.round(fraction * 100)} % (${(loaded / 2 ** 20).toFixed(1)} MiB)`;
       },
@@ -85,7 +103,9 @@ async function loadDetector(weights: string | Blob, labels: readonly string[] | 
   fillRouters(config.head.routersPerTower, config.head.kind === 'dynamic');
   showAdapter(adapter, weightBytes, config.head.kind === 'dynamic' ? sparseCrossover : undefined);
   body.dataset.state = 'ready';
-  setStatus(`Ready (${name} loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s). Pick an image.`);
+  const t = detector.model.loadTimings;
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  setStatus(`Ready: ${name} loaded in ${s(t.totalMs)} (weights ${s(t.weightsMs)}, compile ${s(t.compileMs)}). Pick an image.`);
   if (shown) void detectShown();
 }
 
@@ -157,6 +177,8 @@ async function detectShown(): Promise<void> {
     setStatus(`Detecting in ${target.name}…`);
     target.result = await detector.detect(target.image, { scoreThreshold: runThreshold(), returnGates: true });
     runs++;
+    body.dataset.detectMs = target.result.timings.totalMs.toFixed(1);
+    body.dataset.compileMs = target.result.timings.compileMs.toFixed(1);
     body.dataset.runs = String(runs);
     render();
     setStatus(`${visible().length} objects in ${target.name} (${target.result.timings.totalMs.toFixed(0)} ms).`);
@@ -279,10 +301,12 @@ function formatMacs(macs: unknown): string {
 function showTimings(result: DetectResult): void {
   const t = result.timings;
   const rows: [string, string][] = [
+    ['Waiting in the queue', `${t.queueMs.toFixed(1)} ms`],
     ['Image → pixels', `${t.decodeMs.toFixed(1)} ms`],
-    ['Pre-processing', `${t.preMs.toFixed(1)} ms`],
-    [`GPU (${t.source})`, `${t.gpuMs.toFixed(1)} ms`],
-    ['Post-processing', `${t.postMs.toFixed(1)} ms`],
+    ['Plan compile', t.compileMs >= 1 ? `${t.compileMs.toFixed(0)} ms` : 'none (warm)'],
+    ['Pre-process (CPU)', `${t.preprocessMs.toFixed(1)} ms`],
+    [`GPU (${t.gpuTimer}, pre-process kernels included)`, `${t.gpuMs.toFixed(1)} ms`],
+    ['Post-process (CPU)', `${t.postprocessMs.toFixed(1)} ms`],
     ['Total', `${t.totalMs.toFixed(1)} ms`],
     ['Executed / dense MACs', formatMacs(result.macs)],
   ];

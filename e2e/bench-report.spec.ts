@@ -19,7 +19,7 @@ function run(engine: string, config: string, base: number, stages = true): Engin
     loadMs: 12,
     compileMs: 340,
     exportMs: engine === 'ours' ? undefined : 25,
-    series: engine === 'ours' ? [series('network', base, st), series('pipeline', base * 1.2, { preprocess: 1, ...st, postprocess: 2 })] : [series('network', base, {})],
+    series: engine === 'ours' ? [series('network', base, st), series('pipeline', base * 1.2, { 'pre-process (CPU)': 1, ...st, 'post-process (CPU)': 2 })] : [series('network', base, {})],
     notes: [],
     densities: config === 'dynamic' ? { 'image-a': 0.31 } : undefined,
   };

@@ -67,6 +67,34 @@ test('the demo loads the default weights, detects on a sample, draws boxes and t
   expect(max).toBeLessThanOrEqual(50);
 });
 
+// Warm start: createDetector compiles the plan while loading (a 'compiling' phase in the load
+// progress), so the first detection costs about what later ones do (it was 5× before: 12.9 s,
+// mostly pipeline compilation shown as "Pre-processing").
+test('warm start: the load progress shows the compile phase and the first detection takes at most 1.5× a warm one', async ({ page }) => {
+  await page.goto('/');
+  const body = page.locator('body');
+  await expect(body).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
+  expect(await body.getAttribute('data-load-phases')).toBe('weights,compiling');
+  await expect(page.locator('#load-label')).toHaveText('Compiling');
+  await expect(page.locator('#load-text')).toHaveText('compiled');
+  await expect(page.locator('#status')).toContainText(/compile \d+\.\d s/);
+  const sample = page.locator('#samples button').first();
+  const times: { total: number; compile: number }[] = [];
+  for (let run = 1; run <= 4; run++) {
+    await sample.click();
+    await expect(body).toHaveAttribute('data-runs', String(run), { timeout: 120_000 });
+    times.push({ total: Number(await body.getAttribute('data-detect-ms')), compile: Number(await body.getAttribute('data-compile-ms')) });
+  }
+  await expect(page.locator('#timings')).toContainText('Plan compile');
+  const [first, ...warm] = times;
+  const warmMedian = [...warm].sort((a, b) => a.total - b.total)[1]!.total;
+  console.log(
+    `warm start: first detection ${first!.total.toFixed(0)} ms (plan compile ${first!.compile.toFixed(0)} ms), ` +
+      `warm ${warm.map((t) => t.total.toFixed(0)).join(', ')} ms (median ${warmMedian.toFixed(0)}); ratio ${(first!.total / warmMedian).toFixed(2)}`,
+  );
+  expect(first!.total).toBeLessThanOrEqual(1.5 * warmMedian);
+});
+
 /** The detections the demo lists (`label score [x1, y1, x2, y2]`), in image pixels. */
 async function listedDetections(page: Page): Promise<{ label: string; score: number; box: number[] }[]> {
   const lines = await page.locator('#detections li').allTextContents();

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { preview, build, type PreviewServer } from 'vite';
+import { preview, build, type Plugin, type PreviewServer } from 'vite';
 import type {} from './fixture-app/report';
 import { longestTask, observeLongTasks } from './long-tasks';
 
@@ -20,6 +20,36 @@ const app = path.join(root, 'e2e/fixture-app');
 const appDist = path.join(root, 'test-results/fixture-app-dist');
 let server: PreviewServer | undefined;
 let port = 0;
+// The same app, served with a strict Content-Security-Policy on every response (pages and
+// worker scripts alike: a worker loaded from a URL gets the policy of its own response).
+const STRICT_CSP = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; connect-src 'self'";
+let cspServer: PreviewServer | undefined;
+let cspPort = 0;
+/** report-uri reports (application/csp-report), from the page and from its workers. */
+const cspReports: Record<string, unknown>[] = [];
+
+/** Collects the CSP reports the browser POSTs to /csp-report. */
+function cspReportCollector(): Plugin {
+  return {
+    name: 'csp-report-collector',
+    configurePreviewServer(s) {
+      s.middlewares.use('/csp-report', (req, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        req.on('end', () => {
+          try {
+            const parsed = JSON.parse(body) as { 'csp-report'?: Record<string, unknown> };
+            cspReports.push(parsed['csp-report'] ?? parsed);
+          } catch {
+            cspReports.push({ unparsed: body });
+          }
+          res.statusCode = 204;
+          res.end();
+        });
+      });
+    },
+  };
+}
 
 /** A free loopback port (other suites or servers may hold the usual ones). */
 function freePort(): Promise<number> {
@@ -61,10 +91,54 @@ test.beforeAll(async () => {
   await build({ configFile: path.join(app, 'vite.config.ts'), logLevel: 'warn' });
   port = await freePort();
   server = await preview({ configFile: path.join(app, 'vite.config.ts'), logLevel: 'warn', preview: { port, strictPort: true } });
+  cspPort = await freePort();
+  cspServer = await preview({
+    configFile: path.join(app, 'vite.config.ts'),
+    logLevel: 'warn',
+    plugins: [cspReportCollector()],
+    preview: { port: cspPort, strictPort: true, headers: { 'Content-Security-Policy': `${STRICT_CSP}; report-uri /csp-report` } },
+  });
 });
 
 test.afterAll(async () => {
   await server?.close();
+  await cspServer?.close();
+});
+
+test('the built library and its worker contain no eval, Function or WebAssembly', () => {
+  const dist = path.join(root, 'dist');
+  const files = Object.keys(sizes(dist)).filter((f) => f.endsWith('.js'));
+  expect(files.length).toBeGreaterThanOrEqual(2);
+  for (const file of files) {
+    const code = readFileSync(path.join(dist, file), 'utf8');
+    for (const pattern of [/\bnew Function\b/, /\bFunction\s*\(/, /\beval\s*\(/, /\bWebAssembly\b/, /protobufjs/]) {
+      expect(pattern.test(code), `${file} matches ${pattern}`).toBe(false);
+    }
+  }
+});
+
+test('under a strict CSP the built library creates a detector and detects, and no violation is reported', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const response = await page.goto(`http://127.0.0.1:${cspPort}/csp.html`);
+  expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+  await page.waitForFunction(() => window.csp?.done === true, undefined, { timeout: 240_000 });
+  const report = await page.evaluate(() => window.csp);
+  // The control: a worker's `new Function` is blocked and its report arrives.
+  const fromProbe = (r: Record<string, unknown>) => /csp-probe-worker/.test(`${String(r['document-uri'])} ${String(r['source-file'])}`);
+  await expect.poll(() => cspReports.some(fromProbe), { timeout: 15_000 }).toBe(true);
+  // Reports are sent asynchronously: give any late one from the detector's worker time to land.
+  await page.waitForTimeout(2000);
+  const others = cspReports.filter((r) => !fromProbe(r));
+  console.log(`CSP page: ${JSON.stringify(report)}; ${cspReports.length} report(s), ${others.length} not from the control worker`);
+  expect(report.error).toBeUndefined();
+  expect(errors).toEqual([]);
+  expect(report.probe?.blocked).toBe(true);
+  expect(report.phases).toEqual(['weights', 'compiling']);
+  expect(report.detections).toBeGreaterThan(0);
+  expect(report.routers).toBe(8);
+  expect(report.violations).toEqual([]);
+  expect(others, JSON.stringify(others)).toEqual([]);
 });
 
 test('an app built against the packaged library detects, queues calls, keeps typed errors and survives a device loss', async ({ page }) => {

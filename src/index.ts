@@ -3,7 +3,7 @@
  *
  *   const detector = await createDetector({ weights: '/model.dhw' });
  *   const { detections } = await detector.detect(imageElement);
- *   detector.dispose();
+ *   await detector.dispose();
  */
 export { createDetector } from './api/create-detector';
 export type {
@@ -19,11 +19,15 @@ export type {
   GatePath,
   ImageSource,
   LevelName,
+  LoadPhase,
   LoadProgress,
+  LoadTimings,
   MacCounts,
   ModelConfig,
   ModelInfo,
   RouterDensity,
+  WarmupOptions,
+  WarmupResult,
   WeightsInput,
 } from './api/types';
 export {

@@ -22,8 +22,22 @@ export interface FixtureReport {
   errors: Record<string, ErrorReport>;
 }
 
+/** What csp.html reports as `window.csp`. */
+export interface CspReport {
+  done: boolean;
+  error?: string;
+  /** securitypolicyviolation events on the page. */
+  violations: { directive: string; blocked: string; source: string }[];
+  /** The control worker: was `new Function` blocked, and which violations did it see. */
+  probe?: { blocked: boolean; events: { directive: string; blocked: string }[] };
+  phases?: string[];
+  detections?: number;
+  routers?: number;
+}
+
 declare global {
   interface Window {
     fixture: FixtureReport;
+    csp: CspReport;
   }
 }

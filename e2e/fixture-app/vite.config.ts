@@ -13,6 +13,13 @@ export default defineConfig({
   logLevel: 'warn',
   // Vite's dependency pre-bundling would move the package away from its worker chunk in dev.
   optimizeDeps: { exclude: ['dynamic-head-webgpu'] },
-  build: { outDir: fileURLToPath(new URL('../../test-results/fixture-app-dist', import.meta.url)), emptyOutDir: true, target: 'es2022' },
+  worker: { format: 'es' },
+  build: {
+    outDir: fileURLToPath(new URL('../../test-results/fixture-app-dist', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    // index.html: the API tour; csp.html: the same package under a strict Content-Security-Policy.
+    rollupOptions: { input: { index: fileURLToPath(new URL('index.html', import.meta.url)), csp: fileURLToPath(new URL('csp.html', import.meta.url)) } },
+  },
   preview: { host: '127.0.0.1', strictPort: true },
 });

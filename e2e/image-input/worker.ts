@@ -56,7 +56,7 @@ self.onmessage = async (event: MessageEvent<ImageInputCase[]>) => {
           firstMismatch,
           detections: fromBitmap.detections.length,
           sameAsBytes: summary(fromBitmap) === summary(fromBytes),
-          preprocessMs: fromBitmap.timings.passes.preprocess,
+          preprocessMs: fromBitmap.timings.gpuStages.preprocess,
           detectMs,
         },
       });

@@ -6,9 +6,19 @@
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import { EngineDisposedError, InvalidArgumentError } from '../errors';
 import { registerErrorTransfer } from '../worker/error-transfer';
-import type { EngineWorkerApi, GateRequest } from '../worker/protocol';
+import type { DisposeReport, EngineWorkerApi, GateRequest, LoadRequest, ProgressEvent, WorkerStats } from '../worker/protocol';
 import { toImageBitmap } from './image-bitmap';
-import type { CreateDetectorOptions, DetectOptions, DetectResult, Detector, ImageSource, ModelInfo, WeightsInput } from './types';
+import type {
+  CreateDetectorOptions,
+  DetectOptions,
+  DetectResult,
+  Detector,
+  ImageSource,
+  ModelInfo,
+  WarmupOptions,
+  WarmupResult,
+  WeightsInput,
+} from './types';
 
 function checkThreshold(value: number | undefined, name: string): void {
   if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= 1)) {
@@ -30,8 +40,28 @@ function weightsForWorker(weights: WeightsInput): string | ArrayBuffer | Blob {
   throw new InvalidArgumentError('weights', 'expected a URL, string, ArrayBuffer or Blob');
 }
 
+/** How long `dispose()` lets the worker finish its running call and free the GPU before stopping it anyway. */
+export const DISPOSE_GRACE_MS = 5000;
+
+type WarmupSize = WarmupOptions['size'];
+
+/** `size` as [height, width] of an image (undefined: the model's default). */
+function warmupImageSize(size: WarmupSize): [number, number] | undefined {
+  if (size === undefined) return undefined;
+  const [height, width] = typeof size === 'number' ? [size, size] : [size?.height, size?.width];
+  const ok = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
+  if (!ok(height) || !ok(width)) throw new InvalidArgumentError('warmup size', `expected a positive integer or { width, height }, got ${JSON.stringify(size)}`);
+  return [height!, width!];
+}
+
 class WorkerDetector implements Detector {
   private disposed = false;
+  private disposal: Promise<void> | undefined;
+  private rejectPending!: (error: Error) => void;
+  /** Rejects, at dispose(), every call still waiting for the worker. */
+  private readonly disposedSignal: Promise<never>;
+  /** Testing aid: what the worker freed (undefined until disposed, or if it had to be stopped without answering). */
+  debugDisposeReport: DisposeReport | undefined;
 
   constructor(
     private readonly worker: Worker,
@@ -39,7 +69,12 @@ class WorkerDetector implements Detector {
     private readonly failure: Promise<never>,
     readonly model: ModelInfo,
     private readonly scoreThreshold: number | undefined,
-  ) {}
+  ) {
+    this.disposedSignal = new Promise<never>((_, reject) => {
+      this.rejectPending = reject;
+    });
+    this.disposedSignal.catch(() => undefined);
+  }
 
   async detect(source: ImageSource, options: DetectOptions = {}): Promise<DetectResult> {
     if (this.disposed) throw new EngineDisposedError();
@@ -57,6 +92,12 @@ class WorkerDetector implements Detector {
     return { ...result, timings: { ...result.timings, decodeMs: decodeMs + result.timings.decodeMs, totalMs: performance.now() - t0 } };
   }
 
+  async warmup(size?: WarmupSize, options: { readonly gates?: boolean } = {}): Promise<WarmupResult> {
+    if (this.disposed) throw new EngineDisposedError();
+    const [height, width] = warmupImageSize(size) ?? [undefined, undefined];
+    return this.call(this.remote.warmup(height, width, options.gates ?? false));
+  }
+
   /** Testing aid (not part of `Detector`): destroys the worker's GPU device. */
   async debugLoseDevice(): Promise<void> {
     if (this.disposed) throw new EngineDisposedError();
@@ -68,26 +109,50 @@ class WorkerDetector implements Detector {
     return this.call(this.remote.reloads());
   }
 
-  dispose(): void {
-    if (this.disposed) return;
+  /** Testing and soak aid: live GPU buffers and JS heap in the worker, calls pending. */
+  async debugStats(): Promise<WorkerStats> {
+    return this.call(this.remote.stats());
+  }
+
+  dispose(): Promise<void> {
+    if (this.disposal) return this.disposal;
     this.disposed = true;
-    // Let the worker free GPU memory, then stop it whatever happens.
-    void this.remote
-      .dispose()
-      .catch(() => undefined)
-      .finally(() => {
+    this.rejectPending(new EngineDisposedError());
+    this.disposal = (async () => {
+      // Let the worker finish its running call and free GPU memory, then stop it whatever happens.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), DISPOSE_GRACE_MS);
+      });
+      try {
+        this.debugDisposeReport = await Promise.race([this.remote.dispose(), grace, this.failure]);
+      } catch {
+        // The worker failed: terminating it is all that is left to do.
+      } finally {
+        clearTimeout(timer);
         this.remote[releaseProxy]();
         this.worker.terminate();
-      });
+      }
+    })();
+    return this.disposal;
   }
 
   private call<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.failure]);
+    return Promise.race([promise, this.failure, this.disposedSignal]);
   }
+}
+
+function warmupRequest(warmup: CreateDetectorOptions['warmup']): LoadRequest['warmup'] {
+  if (warmup === false) return false;
+  const options = typeof warmup === 'object' && warmup !== null ? warmup : {};
+  const [height, width] = warmupImageSize(options.size) ?? [undefined, undefined];
+  return { height, width, gates: options.gates ?? false };
 }
 
 /**
  * Starts a detector: a dedicated module worker holding the WebGPU engine with the given weights.
+ * Unless `warmup` is false, it also compiles the plan for the model's default input size (the
+ * 'compiling' phase of `onProgress`), so the first `detect` costs what later ones do.
  * Rejects with `WebGPUUnavailableError` / `AdapterUnavailableError` when WebGPU cannot run,
  * `WeightsFetchError` / `WeightsFormatError` for bad weights.
  */
@@ -98,6 +163,8 @@ export async function createDetector(options: CreateDetectorOptions): Promise<De
     throw new InvalidArgumentError('labels', 'expected an array of strings');
   }
   const weights = weightsForWorker(options.weights);
+  const warmup = warmupRequest(options.warmup);
+  const t0 = performance.now();
   registerErrorTransfer();
   const worker = new Worker(new URL('../worker/engine-worker.ts', import.meta.url), { type: 'module', name: 'dynamic-head-engine' });
   const failure = new Promise<never>((_, reject) => {
@@ -108,17 +175,16 @@ export async function createDetector(options: CreateDetectorOptions): Promise<De
   failure.catch(() => undefined);
   const remote = wrap<EngineWorkerApi>(worker);
   const onProgress = options.onProgress;
-  const progress = onProgress
-    ? proxy((loaded: number, total: number) => onProgress({ loaded, total, fraction: total > 0 ? loaded / total : 0 }))
-    : undefined;
+  const progress = onProgress ? proxy((event: ProgressEvent) => onProgress({ ...event })) : undefined;
   try {
-    const model = await Promise.race([
+    const loaded = await Promise.race([
       remote.load(
-        { weights, cache: options.cache ?? true, labels: options.labels, powerPreference: options.powerPreference, sparseCrossover: options.sparseCrossover },
+        { weights, cache: options.cache ?? true, labels: options.labels, powerPreference: options.powerPreference, sparseCrossover: options.sparseCrossover, warmup },
         progress,
       ),
       failure,
     ]);
+    const model: ModelInfo = { ...loaded, loadTimings: { ...loaded.loadTimings, totalMs: performance.now() - t0 } };
     return new WorkerDetector(worker, remote, failure, model, options.scoreThreshold);
   } catch (error) {
     remote[releaseProxy]();

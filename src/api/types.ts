@@ -26,11 +26,35 @@ export type ImageSource =
 /** A `.dhw` weights file: its URL (resolved against the page), its bytes, or a `File`/`Blob`. */
 export type WeightsInput = URL | string | ArrayBuffer | Blob;
 
+/** What loading is doing: streaming the weights to the GPU, then compiling the warm-start plan. */
+export type LoadPhase = 'weights' | 'compiling';
+
 export interface LoadProgress {
+  readonly phase: LoadPhase;
+  /** Weight bytes received so far (all of them once the phase is 'compiling'). */
   readonly loaded: number;
+  /** Size of the weights file in bytes. */
   readonly total: number;
-  /** loaded / total, in [0, 1]. */
+  /**
+   * Progress within the phase, in [0, 1]: loaded / total while 'weights'; 0 when 'compiling'
+   * starts and 1 when it is done.
+   */
   readonly fraction: number;
+}
+
+/** What `createDetector` compiles while loading, so that the first `detect` is as fast as later ones. */
+export interface WarmupOptions {
+  /** Image size to compile for (default: a square of the model's min size, e.g. 800 × 800). */
+  readonly size?: number | { readonly width: number; readonly height: number };
+  /** Also compile the plan that returns gates (`returnGates` / `gateDensities`). */
+  readonly gates?: boolean;
+}
+
+export interface WarmupResult {
+  /** Time spent building and compiling plans in this call (≈0 when they were ready). */
+  readonly compileMs: number;
+  /** [height, width] the plan is for: after resizing and after padding. */
+  readonly inputSize: { readonly resized: readonly [number, number]; readonly padded: readonly [number, number] };
 }
 
 export interface CreateDetectorOptions {
@@ -50,6 +74,12 @@ export interface CreateDetectorOptions {
    * loading: about 2 s on a software adapter).
    */
   readonly sparseCrossover?: CrossoverChoice;
+  /**
+   * Compile the plan for the model's default input size while loading (a 'compiling' phase in
+   * `onProgress`; default true), or for the given size / with gates. `false` defers compiling to
+   * the first `detect` (or an explicit `warmup`).
+   */
+  readonly warmup?: boolean | WarmupOptions;
 }
 
 export interface DetectOptions {
@@ -98,18 +128,42 @@ export interface RouterDensity {
 /** Executed vs dense multiply-accumulates, exactly as the engine reports them (when it does). */
 export type MacCounts = DetectionResult extends { readonly macs?: infer M } ? M : never;
 
+/**
+ * Where one `detect` call's time went, in milliseconds. `totalMs` ≈ queueMs + decodeMs +
+ * compileMs + preprocessMs + (GPU wall time) + postprocessMs + the transfers between page and
+ * worker.
+ */
 export interface DetectTimings {
-  /** Image conversion: `createImageBitmap` on the page plus reading pixels in the worker. */
+  /** Waiting in the detector's queue for earlier calls to finish (in the worker). */
+  readonly queueMs: number;
+  /** Image → RGBA pixels: `createImageBitmap` on the page plus reading the pixels in the worker. */
   readonly decodeMs: number;
-  /** GPU pre-processing set-up (upload, plan) in the engine. */
-  readonly preMs: number;
+  /** Building and compiling a plan for this input size: 0 when one was ready (warm start, or an earlier call of that size). */
+  readonly compileMs: number;
+  /** CPU side of pre-processing: checks, the resize/pad arithmetic and queuing the pixel upload (the resize itself runs on the GPU, inside gpuMs). */
+  readonly preprocessMs: number;
+  /** The network on the GPU, its pre-processing kernels included: timestamp-query sum, or wall clock from submit to read-back (see gpuTimer). */
   readonly gpuMs: number;
-  readonly postMs: number;
-  /** From the call to the resolved promise, on the page (includes queueing). */
+  /** How gpuMs was measured: `timestamp-query` (GPU time) or `wall-clock`. */
+  readonly gpuTimer: string;
+  /** gpuMs by stage (preprocess, backbone, fpn, head, predictor). */
+  readonly gpuStages: Readonly<Record<string, number>>;
+  /** FCOS post-processing on the CPU: score threshold, top-k, box decoding, NMS. */
+  readonly postprocessMs: number;
+  /** From the call to the resolved promise, on the page. */
   readonly totalMs: number;
-  /** `timestamp-query` or `wall-clock`. */
-  readonly source: string;
-  readonly passes: Readonly<Record<string, number>>;
+}
+
+/** What loading the detector cost, in milliseconds. */
+export interface LoadTimings {
+  /** Streaming the weights into GPU buffers (download included). */
+  readonly weightsMs: number;
+  /** Timing the sparse crossover on this adapter (`sparseCrossover: 'measure'`; else 0). */
+  readonly calibrateMs: number;
+  /** Building and compiling the warm-start plan(s) (0 with `warmup: false`). */
+  readonly compileMs: number;
+  /** From `createDetector` to the detector, on the page (worker start-up and device creation included). */
+  readonly totalMs: number;
 }
 
 export interface DetectResult {
@@ -142,12 +196,24 @@ export interface ModelInfo {
   readonly adapter: AdapterSummary;
   /** The dense-fallback crossover in use (see CreateDetectorOptions.sparseCrossover). */
   readonly sparseCrossover: number;
+  readonly loadTimings: LoadTimings;
+  /** The padded network size [height, width] compiled while loading (undefined with `warmup: false`). */
+  readonly warmInputSize?: readonly [number, number];
 }
 
 export interface Detector {
   readonly model: ModelInfo;
   /** Detects objects. Calls queue: each runs after the previous one finished. */
   detect(source: ImageSource, options?: DetectOptions): Promise<DetectResult>;
-  /** Stops the worker and frees GPU memory; later calls fail with `EngineDisposedError`. */
-  dispose(): void;
+  /**
+   * Compiles the plan for images of this size (default: the model's default input size) so that
+   * the next `detect` of that size does not pay for it. Queued like `detect`.
+   */
+  warmup(size?: WarmupOptions['size'], options?: { readonly gates?: boolean }): Promise<WarmupResult>;
+  /**
+   * Stops the detector. Every pending call (running or queued) rejects at once with
+   * `EngineDisposedError`, as do later calls. The worker frees its GPU memory after the call it
+   * is running, then stops; the promise resolves when it has (after a few seconds at most).
+   */
+  dispose(): Promise<void>;
 }

@@ -27,7 +27,9 @@ options:
       --score-thresh <x>    score threshold (default: the weights file's, 0.05)
       --dump <dir>          write FPN outputs, gate maps, router and head outputs as raw f32
                             (NCHW) + manifest.json, named like the reference's golden files
-      --stats               print planned GPU memory and timings on stderr
+      --stats               print timings on stderr: load (weights, compile), then per image
+                            compile, pre-process, GPU (by stage), post-process, and the
+                            planned GPU memory
       --crossover <x>       density above which the head's sparse convs run dense: a fraction,
                             table (per kind of adapter; default) or measure (timed at load)
   -h, --help`;
@@ -113,21 +115,28 @@ export async function runDetect(args: readonly string[]): Promise<number> {
     runtime = await createNodeRuntime();
     const size = statSync(weightsPath).size;
     const stream = Readable.toWeb(createReadStream(weightsPath)) as ReadableStream<Uint8Array>;
-    const t0 = performance.now();
     const crossoverArg = values.crossover;
     const crossover = crossoverArg === undefined || crossoverArg === 'table' || crossoverArg === 'measure' ? crossoverArg : Number(crossoverArg);
+    // The plan is compiled while loading, for the first image's size (warm start).
+    const first = await readImageFile(images[0]!);
+    const t0 = performance.now();
     const engine = await DetectorEngine.load(runtime, stream, {
       input: { ...(minSize ? { minSize } : {}), ...(maxSize ? { maxSize } : {}) },
       crossover,
+      warmup: { height: first.height, width: first.width, taps: values.dump !== undefined },
     });
     if (values.stats) {
-      const loadMs = (performance.now() - t0).toFixed(0);
-      process.stderr.write(`loaded ${(size / 2 ** 20).toFixed(1)} MiB of weights in ${loadMs} ms; sparse crossover ${engine.execution.crossover.toFixed(3)}\n`);
+      const t = engine.loadTimings;
+      process.stderr.write(
+        `load: ${(performance.now() - t0).toFixed(0)} ms = weights ${t.weightsMs.toFixed(0)} ms (${(size / 2 ** 20).toFixed(1)} MiB)` +
+          `${t.calibrateMs >= 1 ? ` + crossover calibration ${t.calibrateMs.toFixed(0)} ms` : ''} + compile ${t.compileMs.toFixed(0)} ms ` +
+          `(plan for ${engine.warmInputSize?.join('×') ?? '–'}); sparse crossover ${engine.execution.crossover.toFixed(3)}\n`,
+      );
     }
     const manifestImages: Record<string, unknown>[] = [];
     if (values.dump) mkdirSync(values.dump, { recursive: true });
-    for (const imagePath of images) {
-      const image = await readImageFile(imagePath);
+    for (const [index, imagePath] of images.entries()) {
+      const image = index === 0 ? first : await readImageFile(imagePath);
       const t1 = performance.now();
       const result = await engine.detect(image, { scoreThreshold, returnTaps: values.dump !== undefined });
       const wall = performance.now() - t1;
@@ -144,10 +153,11 @@ export async function runDetect(args: readonly string[]): Promise<number> {
       }
       if (values.stats) {
         const stats = await engine.prepare(result.sizes.padded[0], result.sizes.padded[1]);
+        const t = result.timings;
         process.stderr.write(
-          `${id}: wall ${wall.toFixed(0)} ms, GPU ${result.timings.gpuMs.toFixed(0)} ms (${result.timings.source}; ` +
-            `${Object.entries(result.timings.passes).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}), ` +
-            `post ${result.timings.postMs.toFixed(1)} ms; planned activations ${(stats.plannedBytes / 2 ** 20).toFixed(1)} MiB ` +
+          `${id}: detect ${wall.toFixed(0)} ms: compile ${t.compileMs.toFixed(0)} ms, pre-process ${t.preprocessMs.toFixed(1)} ms, ` +
+            `GPU ${t.gpuMs.toFixed(0)} ms (${t.gpuTimer}: ${Object.entries(t.gpuStages).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}), ` +
+            `post-process ${t.postprocessMs.toFixed(1)} ms; planned activations ${(stats.plannedBytes / 2 ** 20).toFixed(1)} MiB ` +
             `vs ${(stats.naiveBytes / 2 ** 20).toFixed(1)} MiB naive; ${stats.nodes} nodes\n`,
         );
       }

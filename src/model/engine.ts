@@ -67,7 +67,7 @@ export interface DetectionResult {
   readonly detections: Detection[];
   /** [h, w] of the image as given, after resize, after padding. */
   readonly sizes: { readonly original: readonly [number, number]; readonly resized: readonly [number, number]; readonly padded: readonly [number, number] };
-  readonly timings: { readonly preMs: number; readonly gpuMs: number; readonly postMs: number; readonly passes: Record<string, number>; readonly source: string };
+  readonly timings: DetectionTimings;
   readonly gates?: GateMap[];
   /** With `returnTaps`: intermediate tensors (NHWC) and the head outputs per level. */
   readonly taps?: NetworkResult;
@@ -88,6 +88,35 @@ export interface DetectionResult {
   /** [h, w] of each FPN level the head ran on. */
   readonly levelSizes: readonly (readonly [number, number])[];
 }
+
+/** Where one `detect` went, in milliseconds (see DetectTimings in src/api/types.ts). */
+export interface DetectionTimings {
+  /** Building and compiling the plan for this input size (≈0 when it was ready). */
+  readonly compileMs: number;
+  /** CPU side of pre-processing: checks, size arithmetic, queuing the pixel upload. */
+  readonly preprocessMs: number;
+  /** The network on the GPU (its pre-processing kernels included). */
+  readonly gpuMs: number;
+  /** How gpuMs was measured: `timestamp-query` or `wall-clock`. */
+  readonly gpuTimer: string;
+  /** gpuMs by stage. */
+  readonly gpuStages: Record<string, number>;
+  /** FCOS post-processing on the CPU. */
+  readonly postprocessMs: number;
+}
+
+/** What `DetectorEngine.load` cost, in milliseconds. */
+export interface EngineLoadTimings {
+  /** Streaming the weights into GPU buffers. */
+  readonly weightsMs: number;
+  /** Measuring the sparse crossover (`crossover: 'measure'`; else ≈0). */
+  readonly calibrateMs: number;
+  /** Compiling the warm-start plan (0 without warm-up). */
+  readonly compileMs: number;
+}
+
+/** Loading phases reported through `onProgress`: bytes while 'weights', 0 of 1 then 1 of 1 while 'compiling'. */
+export type EngineLoadPhase = 'weights' | 'compiling';
 
 export interface PlanStats {
   readonly plannedBytes: number;
@@ -146,11 +175,22 @@ export class DetectorEngine {
     this.weightsGeneration = runtime.generation;
   }
 
+  /** Filled in by `load`. */
+  loadTimings: EngineLoadTimings = { weightsMs: 0, calibrateMs: 0, compileMs: 0 };
+  /** The padded size compiled while loading, if any. */
+  warmInputSize: readonly [number, number] | undefined;
+
+  /**
+   * Loads weights and, unless `warmup` is false, compiles the plan for the model's default input
+   * size (the padded size of a minSize × minSize image, or `warmup.size`) so the first `detect`
+   * costs about what later ones do.
+   */
   static async load(
     runtime: GpuRuntime,
     source: WeightsSource,
     options: {
-      onProgress?: (loaded: number, total: number) => void;
+      /** Weight bytes so far while 'weights'; (0, 1) and (1, 1) around 'compiling'. */
+      onProgress?: (loaded: number, total: number, phase: EngineLoadPhase) => void;
       cache?: boolean;
       /** Settings that override the weights file's input section (e.g. a smaller min/max size). */
       input?: Partial<InputConfig>;
@@ -162,24 +202,57 @@ export class DetectorEngine {
        * Ignored when `execution` is given.
        */
       crossover?: CrossoverChoice;
+      /** Compile a plan while loading (default true): for a minSize square image, or this image size; `taps` too. */
+      warmup?: boolean | { height?: number; width?: number; taps?: boolean };
     } = {},
   ): Promise<DetectorEngine> {
     await runtime.ensureDevice();
     const scope = runtime.scope('weights');
+    let engine: DetectorEngine | undefined;
     try {
+      const t0 = performance.now();
+      const onWeights = options.onProgress && ((loaded: number, total: number) => options.onProgress!(loaded, total, 'weights'));
       const sink = new EngineWeightSink(scope, { stackHead: true });
-      const loaded = await loadWeights(source, { upload: sink, onProgress: options.onProgress, cache: options.cache });
+      const loaded = await loadWeights(source, { upload: sink, onProgress: onWeights, cache: options.cache });
       checkWeights(loaded.config, loaded.header.tensors);
       const config = options.input ? { ...loaded.config, input: { ...loaded.config.input, ...options.input } } : loaded.config;
+      const t1 = performance.now();
       const execution = options.execution ?? { ...DEFAULT_EXECUTION, crossover: await resolveSparseCrossover(runtime, options.crossover) };
+      const t2 = performance.now();
       // The head reads its weights stacked (both towers, both paths); the parts have no buffers.
       const table = new Map([...loaded.tensors].filter(([name]) => !sink.isStacked(name)));
       for (const [name, tensor] of sink.stacked()) table.set(name, tensor);
-      return new DetectorEngine(runtime, config, table, scope, execution);
+      engine = new DetectorEngine(runtime, config, table, scope, execution);
+      let compileMs = 0;
+      if (options.warmup !== false) {
+        const warm = typeof options.warmup === 'object' ? options.warmup : {};
+        options.onProgress?.(0, 1, 'compiling');
+        const size = config.input.minSize;
+        const result = await engine.warmup(warm.height ?? size, warm.width ?? warm.height ?? size, { taps: warm.taps });
+        compileMs = result.compileMs;
+        engine.warmInputSize = result.padded;
+        options.onProgress?.(1, 1, 'compiling');
+      }
+      engine.loadTimings = { weightsMs: t1 - t0, calibrateMs: t2 - t1, compileMs };
+      return engine;
     } catch (error) {
-      scope.dispose();
+      if (engine) engine.dispose();
+      else scope.dispose();
       throw error;
     }
+  }
+
+  /**
+   * Compiles the plan(s) for images of `imageHeight` × `imageWidth` (their padded network size),
+   * the plain one and, with `taps`, the one that returns gates. Cheap when they exist.
+   */
+  async warmup(imageHeight: number, imageWidth: number, options: { taps?: boolean } = {}): Promise<{ compileMs: number; resized: readonly [number, number]; padded: readonly [number, number] }> {
+    const t0 = performance.now();
+    const sizes = planPreprocess(imageHeight, imageWidth, this.config.input);
+    const [ph, pw] = sizes.paddedSize;
+    await Promise.all([this.prepare(ph, pw), this.inputStage().prepare()]);
+    if (options.taps) await this.prepare(ph, pw, { taps: true });
+    return { compileMs: performance.now() - t0, resized: sizes.resizedSize, padded: sizes.paddedSize };
   }
 
   get weightBytes(): number {
@@ -216,14 +289,20 @@ export class DetectorEngine {
     const sizes = planPreprocess(image.height, image.width, this.config.input);
     const [ph, pw] = sizes.paddedSize;
     const taps = (options.returnGates ?? false) || (options.returnTaps ?? false);
+    const tPlan = performance.now();
+    let compileMs = 0;
+    let stagingMs = 0;
     let t1 = 0;
-    const network = await this.withPlan(ph, pw, taps, (plan) =>
-      this.exclusive(async () => {
+    const network = await this.withPlan(ph, pw, taps, (plan) => {
+      compileMs = performance.now() - tPlan;
+      return this.exclusive(async () => {
+        const tStage = performance.now();
         const prefix = await this.inputStage().stage(image, this.config.input, sizes, plan.compiled.tensor(plan.detector.image));
         t1 = performance.now();
+        stagingMs = t1 - tStage;
         return this.execute(plan, { timed: true, prefix });
-      }),
-    );
+      });
+    });
     const t2 = performance.now();
     const strides = this.config.fpn.strides;
     const post = fcosPostprocess(
@@ -250,11 +329,12 @@ export class DetectorEngine {
       detections: post.detections,
       sizes: { original: sizes.originalSize, resized: sizes.resizedSize, padded: sizes.paddedSize },
       timings: {
-        preMs: t1 - t0,
+        compileMs,
+        preprocessMs: tPlan - t0 + stagingMs,
         gpuMs: network.timings?.total ?? t2 - t1,
-        postMs: t3 - t2,
-        passes: network.timings?.passes ?? {},
-        source: network.timings?.source ?? 'wall-clock',
+        gpuTimer: network.timings?.source ?? 'wall-clock',
+        gpuStages: network.timings?.passes ?? {},
+        postprocessMs: t3 - t2,
       },
       gates,
       taps: options.returnTaps ? network : undefined,

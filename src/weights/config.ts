@@ -129,51 +129,99 @@ export function withOverrides(base: ModelConfig, overrides: ModelConfigOverrides
   };
 }
 
-/** Problems with a configuration (empty when it is usable). */
+/** The FPN levels the engine builds (P3–P7) and the backbone stages feeding P3–P5. */
+export const FPN_LEVEL_STRIDES: readonly number[] = [8, 16, 32, 64, 128];
+export const FPN_IN_FEATURES: readonly string[] = ['res3', 'res4', 'res5'];
+const GATE_ACTIVATIONS: readonly GateActivation[] = ['geretanh', 'retanh', 'sigmoid'];
+
+/**
+ * Every problem with a configuration (empty when it is usable), each naming its field. Strict on
+ * purpose: a header value the engine would silently reinterpret (a stride that does not match
+ * its level, an unknown feature name, a zero std, a threshold outside its range, a non-finite
+ * gate parameter) is refused rather than run.
+ */
 export function configProblems(c: ModelConfig): string[] {
   const problems: string[] = [];
-  const positiveInt = (v: number, what: string, max = 1 << 16) => {
-    if (!Number.isInteger(v) || v <= 0 || v > max) problems.push(`${what} must be an integer in 1..${max} (got ${v})`);
+  const one = (v: unknown) => (typeof v === 'string' ? `"${v.slice(0, 80)}"` : String(v));
+  const show = (v: unknown) => (Array.isArray(v) ? `[${v.slice(0, 8).map(one).join(', ')}${v.length > 8 ? ', …' : ''}]` : one(v));
+  const positiveInt = (v: unknown, what: string, max = 1 << 16) => {
+    if (!(typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= max)) problems.push(`${what} must be an integer in 1..${max} (got ${show(v)})`);
   };
-  const finite = (v: number, what: string, lo: number, hi: number) => {
-    if (!(typeof v === 'number' && v >= lo && v <= hi)) problems.push(`${what} must be in [${lo}, ${hi}] (got ${v})`);
+  /** A finite number in [lo, hi] (or (lo, hi] when `open`). */
+  const inRange = (v: unknown, what: string, lo: number, hi: number, open = false) => {
+    const ok = typeof v === 'number' && Number.isFinite(v) && (open ? v > lo : v >= lo) && v <= hi;
+    if (!ok) problems.push(`${what} must be a finite number in ${open ? '(' : '['}${lo}, ${hi}] (got ${show(v)})`);
   };
-  if (c.architecture !== ARCHITECTURE) problems.push(`architecture "${c.architecture}" is not "${ARCHITECTURE}"`);
+  const bool = (v: unknown, what: string) => {
+    if (typeof v !== 'boolean') problems.push(`${what} must be true or false (got ${show(v)})`);
+  };
+  const list = (v: unknown, what: string, length: number): readonly unknown[] => {
+    if (!Array.isArray(v) || v.length !== length) {
+      problems.push(`${what} must have ${length} entries (got ${show(v)})`);
+      return [];
+    }
+    return v;
+  };
+  if (c.architecture !== ARCHITECTURE) problems.push(`architecture ${show(c.architecture)} is not "${ARCHITECTURE}"`);
+
   const b = c.backbone;
+  const blocks = list(b.stageBlocks, 'backbone.stageBlocks', 4);
+  blocks.forEach((n, i) => positiveInt(n, `backbone.stageBlocks[${i}]`, 1000));
   positiveInt(b.depth, 'backbone.depth', 1000);
-  if (b.stageBlocks.length !== 4) problems.push('backbone.stageBlocks must have 4 entries');
-  b.stageBlocks.forEach((n, i) => positiveInt(n, `backbone.stageBlocks[${i}]`, 1000));
+  if (blocks.length === 4 && blocks.every((n) => typeof n === 'number')) {
+    // A bottleneck ResNet: stem + 3 convs per block + the classifier layer.
+    const implied = 2 + 3 * (blocks as number[]).reduce((a, n) => a + n, 0);
+    if (b.depth !== implied) problems.push(`backbone.depth ${show(b.depth)} does not match backbone.stageBlocks ${show(blocks)} (which imply ${implied})`);
+  }
   positiveInt(b.stemChannels, 'backbone.stemChannels');
   positiveInt(b.res2Channels, 'backbone.res2Channels');
   positiveInt(b.widthPerGroup, 'backbone.widthPerGroup');
   positiveInt(b.numGroups, 'backbone.numGroups');
-  finite(b.frozenBnEps, 'backbone.frozenBnEps', 0, 1);
-  positiveInt(c.fpn.channels, 'fpn.channels');
-  if (c.fpn.strides.length !== 5) problems.push('fpn.strides must have 5 entries (P3..P7)');
-  c.fpn.strides.forEach((s, i) => positiveInt(s, `fpn.strides[${i}]`, 4096));
-  if (c.fpn.topBlockInput !== 'c5' && c.fpn.topBlockInput !== 'p5') problems.push('fpn.topBlockInput must be c5 or p5');
+  bool(b.strideIn1x1, 'backbone.strideIn1x1');
+  inRange(b.frozenBnEps, 'backbone.frozenBnEps', 0, 1);
+
+  const f = c.fpn;
+  positiveInt(f.channels, 'fpn.channels');
+  const features = list(f.inFeatures, 'fpn.inFeatures', 3);
+  if (features.length === 3 && features.some((name, i) => name !== FPN_IN_FEATURES[i])) {
+    problems.push(`fpn.inFeatures must be ${show(FPN_IN_FEATURES)} (the stages feeding P3–P5; got ${show(features)})`);
+  }
+  const strides = list(f.strides, 'fpn.strides', 5);
+  if (strides.length === 5 && strides.some((s, i) => s !== FPN_LEVEL_STRIDES[i])) {
+    problems.push(`fpn.strides must be ${show(FPN_LEVEL_STRIDES)} (P3–P7, stride 2^level; got ${show(strides)})`);
+  }
+  if (f.topBlockInput !== 'c5' && f.topBlockInput !== 'p5') problems.push(`fpn.topBlockInput must be c5 or p5 (got ${show(f.topBlockInput)})`);
+
   const h = c.head;
-  if (h.kind !== 'dynamic' && h.kind !== 'fixed') problems.push('head.kind must be dynamic or fixed');
+  if (h.kind !== 'dynamic' && h.kind !== 'fixed') problems.push(`head.kind must be dynamic or fixed (got ${show(h.kind)})`);
   positiveInt(h.channels, 'head.channels');
   positiveInt(h.routersPerTower, 'head.routersPerTower', 1024);
   positiveInt(h.numClasses, 'head.numClasses', 1 << 20);
   positiveInt(h.gnGroups, 'head.gnGroups');
-  if (h.channels % h.gnGroups !== 0) problems.push(`head.channels (${h.channels}) must be a multiple of head.gnGroups (${h.gnGroups})`);
-  finite(h.gnEps, 'head.gnEps', 0, 1);
-  if (!['geretanh', 'retanh', 'sigmoid'].includes(h.gateActivation)) problems.push('head.gateActivation is unknown');
-  finite(h.gateTau, 'head.gateTau', -100, 100);
+  if (Number.isInteger(h.channels) && Number.isInteger(h.gnGroups) && h.gnGroups > 0 && h.channels % h.gnGroups !== 0) {
+    problems.push(`head.channels (${h.channels}) must be a multiple of head.gnGroups (${h.gnGroups})`);
+  }
+  inRange(h.gnEps, 'head.gnEps', 0, 1, true);
+  if (!GATE_ACTIVATIONS.includes(h.gateActivation)) problems.push(`head.gateActivation must be one of ${GATE_ACTIVATIONS.join(', ')} (got ${show(h.gateActivation)})`);
+  inRange(h.gateTau, 'head.gateTau', -100, 100);
+  bool(h.centernessOnReg, 'head.centernessOnReg');
+  bool(h.normRegTargets, 'head.normRegTargets');
+
   const i = c.input;
-  if (i.format !== 'BGR' && i.format !== 'RGB') problems.push('input.format must be BGR or RGB');
-  if (i.pixelMean.length !== 3 || i.pixelStd.length !== 3) problems.push('input.pixelMean/pixelStd must have 3 entries');
-  i.pixelMean.forEach((v, k) => finite(v, `input.pixelMean[${k}]`, -1e4, 1e4));
-  i.pixelStd.forEach((v, k) => finite(v, `input.pixelStd[${k}]`, 1e-9, 1e4));
+  if (i.format !== 'BGR' && i.format !== 'RGB') problems.push(`input.format must be BGR or RGB (got ${show(i.format)})`);
+  list(i.pixelMean, 'input.pixelMean', 3).forEach((v, k) => inRange(v, `input.pixelMean[${k}]`, 0, 255));
+  list(i.pixelStd, 'input.pixelStd', 3).forEach((v, k) => inRange(v, `input.pixelStd[${k}]`, 0, 255, true));
   positiveInt(i.sizeDivisibility, 'input.sizeDivisibility', 4096);
   positiveInt(i.minSize, 'input.minSize', 1 << 15);
   positiveInt(i.maxSize, 'input.maxSize', 1 << 15);
+  if (Number.isInteger(i.minSize) && Number.isInteger(i.maxSize) && i.minSize > i.maxSize) {
+    problems.push(`input.minSize (${i.minSize}) must not exceed input.maxSize (${i.maxSize})`);
+  }
+
   const t = c.test;
-  finite(t.scoreThresh, 'test.scoreThresh', 0, 1);
+  inRange(t.scoreThresh, 'test.scoreThresh', 0, 1);
   positiveInt(t.topkCandidates, 'test.topkCandidates', 1 << 24);
-  finite(t.nmsThresh, 'test.nmsThresh', 0, 1);
+  inRange(t.nmsThresh, 'test.nmsThresh', 0, 1, true);
   positiveInt(t.maxDetections, 'test.maxDetections', 1 << 20);
   return problems;
 }

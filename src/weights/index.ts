@@ -14,7 +14,7 @@ export type {
 } from './config';
 export { DEFAULT_MODEL_CONFIG } from './config';
 export type { TensorInfo, WeightsDType, WeightsHeader } from './format';
-export { WEIGHTS_FORMAT_VERSION, decodeHeader, parsePreamble } from './format';
+export { WEIGHTS_FORMAT_VERSION, decodeHeader, parsePreamble, readFileHead } from './format';
 export type { ConversionResult, ConvertOptions, ConvertProgress } from './convert';
 export { convertCheckpoint } from './convert';
 export type { TensorSink, TensorWriter } from './sink';

@@ -5,7 +5,16 @@
  */
 import { WeightsFormatError } from '../errors';
 import { crc32Update } from './crc32';
-import { decodeHeader, parsePreamble, PREAMBLE_BYTES, type Preamble, type TensorInfo, type WeightsHeader } from './format';
+import {
+  assertZeroPadding,
+  decodeHeader,
+  parsePreamble,
+  PREAMBLE_BYTES,
+  verifyHeaderChecksum,
+  type Preamble,
+  type TensorInfo,
+  type WeightsHeader,
+} from './format';
 import type { TensorSink, TensorWriter } from './sink';
 
 export class WeightsStreamParser<T> {
@@ -52,13 +61,16 @@ export class WeightsStreamParser<T> {
       if (!info) {
         // trailing padding of the data section
         const n = Math.min(chunk.length - at, total - this.position);
+        assertZeroPadding(chunk.subarray(at, at + n), this.position, 'padding at the end of the data section');
         at += n;
         this.position += n;
         continue;
       }
       const begin = dataStart + info.offset;
       if (this.position < begin) {
+        // padding after the header or between tensors: zero, as written
         const n = Math.min(chunk.length - at, begin - this.position);
+        assertZeroPadding(chunk.subarray(at, at + n), this.position, this.index === 0 ? 'padding after the header' : `padding after tensor ${this.header.tensors[this.index - 1]!.name}`);
         at += n;
         this.position += n;
         continue;
@@ -124,7 +136,9 @@ export class WeightsStreamParser<T> {
       this.pending = [bytes];
       return n;
     }
-    this.header = decodeHeader(bytes.subarray(PREAMBLE_BYTES));
+    const body = bytes.subarray(PREAMBLE_BYTES);
+    verifyHeaderChecksum(bytes, this.preamble, body);
+    this.header = decodeHeader(body);
     this.pending = [];
     const total = this.total as number;
     const expected = this.options.expectedTotal;

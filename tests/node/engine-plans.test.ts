@@ -62,7 +62,7 @@ const summary = (r: DetectionResult) => r.detections.map((d) => `${d.classId}:${
 
 describe('plans keyed by the padded size', () => {
   it('two images of different source sizes with the same padded size run on one plan', async () => {
-    const engine = await DetectorEngine.load(runtime, weights);
+    const engine = await DetectorEngine.load(runtime, weights, { warmup: false });
     try {
       const a = await engine.detect(image(100, 200, 1)); // 64×128
       const b = await engine.detect(image(113, 223, 2)); // 64×126 → padded 64×128
@@ -72,7 +72,7 @@ describe('plans keyed by the padded size', () => {
       expect(a.sizes.resized).not.toEqual(b.sizes.resized);
       expect(engine.planCompilations).toBe(1);
       // The pre-processing runs as its own timed pass ahead of the network.
-      if (a.timings.source !== 'wall-clock') expect(Object.keys(a.timings.passes)).toContain('preprocess');
+      if (a.timings.gpuTimer !== 'wall-clock') expect(Object.keys(a.timings.gpuStages)).toContain('preprocess');
       // A third size compiles a second plan.
       await engine.detect(image(200, 100, 3));
       expect(engine.planCompilations).toBe(2);
@@ -83,7 +83,7 @@ describe('plans keyed by the padded size', () => {
 
   it('10 concurrent first detect() calls on a cold engine compile one plan and agree; nothing is left alive after dispose()', async () => {
     const before = { buffers: live.buffers.size, textures: live.textures.size };
-    const engine = await DetectorEngine.load(runtime, weights);
+    const engine = await DetectorEngine.load(runtime, weights, { warmup: false });
     const input = image(100, 200, 4);
     const results = await Promise.all(Array.from({ length: 10 }, () => engine.detect(input)));
     expect(engine.planCompilations).toBe(1);
@@ -99,7 +99,7 @@ describe('plans keyed by the padded size', () => {
 
   it('mixed sizes at once, beyond the plan cache (4 padded sizes, 3 kept): right results, evicted plans freed', async () => {
     const before = live.buffers.size;
-    const engine = await DetectorEngine.load(runtime, weights);
+    const engine = await DetectorEngine.load(runtime, weights, { warmup: false });
     // Padded 64×128, 128×64, 64×64, 96×64 (evicts the first), 64×128 again (compiled again).
     const sizes: [number, number][] = [[100, 200], [200, 100], [128, 128], [150, 120], [100, 200], [64, 200]];
     const inputs = sizes.map(([h, w], i) => image(h, w, 10 + i));

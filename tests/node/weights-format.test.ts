@@ -90,7 +90,7 @@ describe('.dhw header', () => {
     new DataView(head.buffer).setUint32(4, 7, true);
     const error = errorOf(() => parsePreamble(head));
     expect(error).toBeInstanceOf(WeightsFormatError);
-    expect(error.message).toMatch(/format version 7 is not supported \(this engine reads version 1\); update the engine/);
+    expect(error.message).toMatch(/format version 7 is not supported \(this engine reads version 2\); update the engine/);
   });
 
   it('wrong magic, bad header length, corrupt or inconsistent headers are WeightsFormatErrors', () => {
@@ -102,7 +102,7 @@ describe('.dhw header', () => {
     expect(errorOf(() => decodeHeader(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f])))).toBeInstanceOf(WeightsFormatError);
     const h = header();
     const overlapping = { ...h, tensors: [h.tensors[0], { ...h.tensors[1], offset: 0 }] };
-    expect(errorOf(() => decodeHeader(encodeHeader(overlapping))).message).toMatch(/overlaps/);
+    expect(errorOf(() => decodeHeader(encodeHeader(overlapping))).message).toMatch(/offset 0 is not the next aligned position 256/);
     const badShape = { ...h, tensors: [{ ...h.tensors[0], shape: [4, 3, 3, 4] }] };
     expect(errorOf(() => decodeHeader(encodeHeader(badShape))).message).toMatch(/do not match its shape/);
     const badConfig = { ...h, config: { ...h.config, head: { ...h.config.head, channels: 250 } } };

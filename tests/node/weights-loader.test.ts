@@ -94,8 +94,8 @@ describe('loadWeights (CPU sink)', () => {
     longer.set(bytes);
     expect((await rejection(loadWeights(streamOf(longer, 4)))).message).toMatch(/unexpected bytes/);
     const future = bytes.slice();
-    future[4] = 2;
-    expect((await rejection(loadWeights(future))).message).toMatch(/format version 2 is not supported/);
+    future[4] = 3;
+    expect((await rejection(loadWeights(future))).message).toMatch(/format version 3 is not supported/);
   });
 
   it('fetches URLs (custom fetch), reports HTTP errors, and uses the Cache API when asked', async () => {

@@ -1,0 +1,115 @@
+/**
+ * Lifecycle and soak page (e2e/lifecycle.spec.ts, bench/soak.ts): the public API from the
+ * sources, the default weights and a sample image, plus two scripted runs whose results come back
+ * to Playwright: dispose during a detect with three queued, and a soak series.
+ */
+import { createDetector, EngineDisposedError, type Detector } from '../../src/index';
+import type { DisposeReport, WorkerStats } from '../../src/worker/protocol';
+import sampleUrl from '../../demo/samples/shapes-val-000000.png?url';
+import weightsUrl from '../../weights/default/model.dhw?url';
+import type { SoakSample, SoakSeries } from '../../bench/soak-series';
+
+type DebugDetector = Detector & { debugStats(): Promise<WorkerStats>; debugDisposeReport: DisposeReport | undefined };
+
+export interface DisposeRun {
+  /** ms from dispose() to each call's settling, in call order. */
+  readonly settleMs: number[];
+  readonly outcomes: string[];
+  /** ms until dispose()'s promise resolved (the worker stopped). */
+  readonly disposeMs: number;
+  readonly report: DisposeReport | undefined;
+  readonly pendingBefore: number;
+  readonly afterwards: string;
+  readonly newDetections: number;
+}
+
+const log = document.getElementById('log')!;
+const say = (line: string) => (log.textContent += `${line}\n`);
+const sample = async () => (await fetch(sampleUrl)).blob();
+
+async function disposeDuringDetect(): Promise<DisposeRun> {
+  const png = await sample();
+  const detector = (await createDetector({ weights: weightsUrl, cache: false })) as DebugDetector;
+  await detector.detect(png);
+  const bitmaps = await Promise.all([0, 1, 2, 3].map(() => createImageBitmap(png)));
+  const calls = bitmaps.map((b) => detector.detect(b));
+  // Wait until all four are in the worker (one running, three queued).
+  let pendingBefore = 0;
+  for (let i = 0; i < 200 && pendingBefore < 4; i++) {
+    pendingBefore = (await detector.debugStats()).pendingCalls;
+    if (pendingBefore < 4) await new Promise((r) => setTimeout(r, 10));
+  }
+  const t0 = performance.now();
+  const settleMs: number[] = [];
+  const outcomes = calls.map((c, i) =>
+    c.then(
+      () => 'resolved',
+      (e: unknown) => {
+        settleMs[i] = performance.now() - t0;
+        return e instanceof EngineDisposedError ? 'EngineDisposedError' : `${(e as Error).name}: ${(e as Error).message}`;
+      },
+    ),
+  );
+  const disposing = detector.dispose();
+  const settled = await Promise.all(outcomes);
+  await disposing;
+  const disposeMs = performance.now() - t0;
+  const afterwards = await detector.detect(png).then(
+    () => 'resolved',
+    (e: unknown) => (e as Error).name,
+  );
+  const fresh = await createDetector({ weights: weightsUrl, cache: false });
+  const newDetections = (await fresh.detect(png)).detections.length;
+  await fresh.dispose();
+  say(`dispose: settled ${settleMs.map((t) => t.toFixed(1)).join(', ')} ms; stopped after ${disposeMs.toFixed(0)} ms`);
+  return { settleMs, outcomes: settled, disposeMs, report: detector.debugDisposeReport, pendingBefore, afterwards, newDetections };
+}
+
+/**
+ * `iterations` detections through createDetector (alternating plain and gate-density calls),
+ * sampling the worker's live GPU buffers, this page's JS heap and, when the driver exposes
+ * `soakRss` (bench/soak.ts), the browser's RSS. The series starts after one call of each kind, so
+ * that both plans exist: growth after that is a leak.
+ */
+async function soak(iterations: number, every: number): Promise<SoakSeries & { detections: number[] }> {
+  const png = await sample();
+  const detector = (await createDetector({ weights: weightsUrl, cache: false })) as DebugDetector;
+  const samples: SoakSample[] = [];
+  const detections: number[] = [];
+  const take = async (iteration: number) => {
+    const s = await detector.debugStats();
+    const pageHeap = (performance as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize;
+    const rss = await window.soakRss?.();
+    samples.push({
+      iteration,
+      rssMiB: rss === undefined ? undefined : rss / 2 ** 20,
+      heapMiB: pageHeap === undefined ? undefined : pageHeap / 2 ** 20,
+      gpuBuffers: s.liveBuffers.buffers,
+      gpuMiB: s.liveBuffers.bytes / 2 ** 20,
+    });
+  };
+  await detector.detect(png);
+  await detector.detect(png, { gateDensities: true });
+  await take(0);
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) {
+    const r = await detector.detect(png, { gateDensities: i % 2 === 1 });
+    detections.push(r.detections.length);
+    if ((i + 1) % every === 0 || i + 1 === iterations) await take(i + 1);
+  }
+  const msPerIteration = (performance.now() - t0) / Math.max(1, iterations);
+  await detector.dispose();
+  say(`soak: ${iterations} detections, ${msPerIteration.toFixed(0)} ms each`);
+  return { label: 'Chromium, createDetector (page JS heap; RSS of all browser processes)', samples, msPerIteration, detections };
+}
+
+const api = { disposeDuringDetect, soak };
+declare global {
+  interface Window {
+    lifecycle: typeof api;
+    /** Set by bench/soak.ts: bytes resident in the browser's processes. */
+    soakRss?: () => Promise<number>;
+  }
+}
+window.lifecycle = api;
+document.body.dataset.ready = 'true';

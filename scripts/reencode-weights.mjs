@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Upgrades a .dhw weights file to the current format version (2: header checksum), keeping the
+// header fields and every tensor byte; each tensor's CRC is checked first. For files converted
+// before version 2 whose checkpoint is not at hand (otherwise re-convert it).
+//   node scripts/reencode-weights.mjs IN.dhw [OUT.dhw]   (OUT defaults to IN, replaced)
+// Runs itself through scripts/run-ts.mjs so that it can import the TypeScript format code.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function main(args) {
+  const [input, output = input] = args;
+  if (!input) {
+    console.error('usage: node scripts/reencode-weights.mjs IN.dhw [OUT.dhw]');
+    return 2;
+  }
+  const { reencodeWeights } = await import(path.join(root, 'src/weights/reencode.ts'));
+  const before = new Uint8Array(readFileSync(input));
+  const { bytes, fromVersion, header } = reencodeWeights(before);
+  const temporary = `${output}.tmp-${process.pid}`;
+  writeFileSync(temporary, bytes);
+  renameSync(temporary, output);
+  console.log(
+    `${input} (format version ${fromVersion}, ${before.length} bytes) → ${output} (version 2, ${bytes.length} bytes): ` +
+      `${header.tensors.length} tensors, ${header.dataLength} data bytes copied unchanged`,
+  );
+  return 0;
+}
+
+// Run directly: hand over to the TypeScript runner, which imports this file and calls main().
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const result = spawnSync(process.execPath, [path.join(root, 'scripts/run-ts.mjs'), fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  process.exit(result.status ?? 1);
+}
