@@ -20,7 +20,8 @@ import type { FixtureFileReader, ReferenceFixture, ReferenceImage } from './refe
  *   pre-activation is within 1e-5 of the threshold 0; gate values and logits (which feed only
  *   the masks and the gate multiply) within 1e-3 · max |ref|.
  * - Detections end to end from the PNG: same count, same classes, matched IoU ≥ 0.999,
- *   |Δscore| ≤ 1e-4; and the engine's own pre-processing of the PNG (Pillow BILINEAR resize on
+ *   |Δscore| ≤ 1e-4 (or, as for tensors, twice PyTorch's own float32 error where that is larger:
+ *   the scores are the head outputs' sigmoids); and the engine's own pre-processing of the PNG (Pillow BILINEAR resize on
  *   the GPU, normalise, pad) gives the fixture's `input` tensor bit for bit.
  */
 export interface ParityReport {
@@ -58,7 +59,7 @@ function compareTensors(result: NetworkResult, image: ReferenceImage, failures: 
   let maskPixels = 0;
   let maskDiffs = 0;
   const aboveStrict: string[] = [];
-  const torchFloat32 = Math.max(0, ...Object.entries(image.info.parity).filter(([k]) => k.startsWith('float32')).map(([, v]) => v.max_rel_diff));
+  const torchFloat32 = torchFloat32Error(image);
   const masks = (name: string, actual: Float32Array, reference: ArrayLike<number>, logits?: ArrayLike<number>) => {
     for (let i = 0; i < reference.length; i++) {
       if (actual[i]! > 0 === reference[i]! > 0) continue;
@@ -101,7 +102,12 @@ function compareTensors(result: NetworkResult, image: ReferenceImage, failures: 
   return { worst, worstName, tensors, maskPixels, maskDiffs, aboveStrict };
 }
 
-function compareDetections(actual: readonly Detection[], image: ReferenceImage, failures: string[]) {
+/** How far PyTorch's own float32 run lands from the float64 golden values (the manifest records it). */
+function torchFloat32Error(image: ReferenceImage): number {
+  return Math.max(0, ...Object.entries(image.info.parity).filter(([k]) => k.startsWith('float32')).map(([, v]) => v.max_rel_diff));
+}
+
+function compareDetections(actual: readonly Detection[], image: ReferenceImage, failures: string[], scoreBound: number) {
   const boxes = image.float32('detections.boxes');
   const scores = image.float32('detections.scores');
   const classes = image.tensor('detections.classes').data;
@@ -131,7 +137,7 @@ function compareDetections(actual: readonly Detection[], image: ReferenceImage, 
     maxScoreDiff = Math.max(maxScoreDiff, Math.abs(actual[best]!.score - scores[r]!));
   }
   if (minIou < 0.999) failures.push(`worst matched IoU ${minIou}`);
-  if (maxScoreDiff > 1e-4) failures.push(`worst score difference ${maxScoreDiff}`);
+  if (maxScoreDiff > scoreBound) failures.push(`worst score difference ${maxScoreDiff} (bound ${scoreBound.toExponential(2)})`);
   return { minIou, maxScoreDiff };
 }
 
@@ -163,7 +169,7 @@ export async function checkParity(engine: DetectorEngine, image: ReferenceImage,
   let inputMaxDiff = input && input.length === expectedInput.length ? 0 : Infinity;
   for (let i = 0; input && i < expectedInput.length; i++) inputMaxDiff = Math.max(inputMaxDiff, Math.abs(input[i]! - expectedInput[i]!));
   if (inputMaxDiff !== 0) failures.push(`the engine's pre-processed input differs from the reference's: max |Δ| ${inputMaxDiff}`);
-  const detections = compareDetections(detected.detections, image, failures);
+  const detections = compareDetections(detected.detections, image, failures, Math.max(1e-4, 2 * torchFloat32Error(image)));
   return { image: image.id, ...tensors, detections: detected.detections.length, inputMaxDiff, ...detections, gpuMs: detected.timings.gpuMs, failures };
 }
 

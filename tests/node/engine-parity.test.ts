@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeRuntime } from '../../src/gpu/node-gpu';
 import type { GpuRuntime } from '../../src/gpu/runtime';
@@ -34,4 +35,17 @@ describe('engine parity with the reference', () => {
       }
     });
   }
+
+  // The real ResNet-50 / C=256 / D8 layout (checkpoint ≈ 200 MB, so not committed): runs when
+  // `/usr/bin/python3 -m tools.reference.make_fixtures --config full-r50-d8` has written it.
+  const full = 'tests/fixtures/reference/full-r50-d8/manifest.json';
+  it.skipIf(!existsSync(full))('full-r50-d8 (generated locally, not in CI): tensors, masks and detections', { timeout: 600_000 }, async () => {
+    const fixture = await loadReferenceFixture('full-r50-d8', read);
+    const reports = await runFixtureParity(runtime, fixture, read, 'dynamic', undefined);
+    for (const report of reports) {
+      console.log(formatParity('full-r50-d8', report));
+      expect(report.failures, `full-r50-d8/${report.image}`).toEqual([]);
+      expect(report.detections).toBeGreaterThan(0);
+    }
+  });
 });
