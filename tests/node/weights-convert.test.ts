@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CheckpointMismatchError, InvalidArgumentError } from '../../src/errors';
+import { CheckpointMismatchError, InvalidArgumentError, WeightsFormatError } from '../../src/errors';
 import { readCheckpoint } from '../../src/weights/checkpoint/read-checkpoint';
 import { convertCheckpoint } from '../../src/weights/convert';
 import { decodeHeader, parsePreamble, PREAMBLE_BYTES } from '../../src/weights/format';
+import { fixedHeadVariant } from '../../src/weights/head-variant';
 import { expected, fixture, sha, tensorBytes } from './weights-helpers';
 
 const CHECKPOINTS = Object.keys(expected.fixtures);
@@ -124,5 +126,18 @@ describe('checkpoint → .dhw conversion', () => {
     expect(r.config.input.minSize).toBe(512);
     expect(r.config.test.nmsThresh).toBe(0.5);
     expect(() => convertCheckpoint(fixture('tiny-d2-p4.pkl.gz'), { config: { head: { gnGroups: 5 } } })).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('fixed-head twin of a dynamic weights file', () => {
+  it('equals converting the same checkpoint with --head fixed, byte for byte (f32 and f16)', () => {
+    const checkpoint = readFileSync('tests/fixtures/reference/narrow-d4/checkpoint.pth');
+    for (const fp16 of [false, true]) {
+      const dynamic = convertCheckpoint(checkpoint, { fileName: 'narrow-d4.pth', fp16 });
+      const fixed = convertCheckpoint(checkpoint, { fileName: 'narrow-d4.pth', fp16, headKind: 'fixed' });
+      expect(dynamic.header.tensors.length).toBeGreaterThan(fixed.header.tensors.length);
+      expect(fixedHeadVariant(dynamic.bytes)).toEqual(fixed.bytes);
+      expect(() => fixedHeadVariant(fixed.bytes)).toThrow(WeightsFormatError);
+    }
   });
 });
