@@ -1,12 +1,19 @@
 /**
  * End-to-end engine timings in Node (Dawn; SwiftShader without a GPU) for one weights file and
- * one image: planned vs naive activation memory, pipeline compilation, first run, steady state,
- * per-stage GPU times, for the sparse (default) and dense-masked dynamic head and, given a fixed
- * checkpoint, the fixed head. Usage:
- *   node scripts/run-ts.mjs bench/engine.ts <weights.dhw> <image.png> [--runs N] [--fixed fixed.dhw]
- *     [--min-size N --max-size N]
+ * one image, every series measured side by side in one run: the sparse (default) and the
+ * dense-masked dynamic head, optionally the fixed head (a fixed checkpoint, or the dynamic file's
+ * fixed twin), and optionally the engine of another checkout (e.g. the commit before a change, in
+ * a git worktree) with its own weights file. Rounds are interleaved (every round visits every
+ * series, in a rotated order) so that machine drift lands on all series alike; each stage is
+ * reported as median [min–max] over the rounds. Usage:
+ *   node scripts/run-ts.mjs bench/engine.ts <weights.dhw> <image.png> [--runs N]
+ *     [--fixed fixed.dhw | --fixed-twin] [--no-dense] [--min-size N --max-size N]
+ *     [--before <checkout> --before-weights <file.dhw>] [--json out.json] [--profile]
+ * `--profile` ends with one more detect per series of this checkout with every GPU program timed
+ * on its own, and lists the head's and predictor's programs by time.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readImageFile } from '../src/cli/image';
 import { createNodeRuntime } from '../src/gpu/node-gpu';
@@ -14,18 +21,86 @@ import type { HeadExecution } from '../src/model/dynamic-head';
 import { DetectorEngine } from '../src/model/engine';
 import { DEFAULT_EXECUTION } from '../src/model/detector-graph';
 import { planPreprocess } from '../src/ops/preprocess';
+import { fixedHeadVariant } from '../src/weights/head-variant';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const USAGE =
+  'usage: bench/engine.ts <weights.dhw> <image.png> [--runs N] [--fixed fixed.dhw | --fixed-twin] [--no-dense] [--min-size N --max-size N] ' +
+  '[--before <checkout> --before-weights <file.dhw>] [--json out.json] [--profile]';
+
+/** What the bench reads from a detection result, in this checkout's engine or an older one's. */
+interface RunRecord {
+  readonly wallMs: number;
+  readonly gpuMs: number;
+  readonly stages: Record<string, number>;
+  readonly detections: number;
+  readonly macs: { readonly executed: number; readonly denseFixed: number };
+}
+
+interface Series {
+  readonly label: string;
+  readonly profile?: () => Promise<Record<string, number>>;
+  readonly detect: () => Promise<RunRecord>;
+  readonly dispose: () => void;
+  readonly describe: string;
+  readonly runs: RunRecord[];
+}
+
+interface Stat {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+const stat = (xs: readonly number[]): Stat => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s.at(-1)! };
+};
+const fmt = (s: Stat) => `${s.median.toFixed(0)} [${s.min.toFixed(0)}–${s.max.toFixed(0)}]`;
+const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+
+/** Loose view of a result of any engine version (field names changed over time). */
+interface AnyResult {
+  readonly detections: readonly unknown[];
+  readonly macs: { readonly executed: number; readonly denseFixed: number };
+  readonly timings: { readonly gpuMs: number; readonly gpuStages?: Record<string, number>; readonly passes?: Record<string, number> };
+}
+
+function record(result: AnyResult, wallMs: number): RunRecord {
+  return {
+    wallMs,
+    gpuMs: result.timings.gpuMs,
+    stages: { ...(result.timings.gpuStages ?? result.timings.passes ?? {}) },
+    detections: result.detections.length,
+    macs: { executed: result.macs.executed, denseFixed: result.macs.denseFixed },
+  };
+}
+
+async function timed(detect: () => Promise<AnyResult>): Promise<RunRecord> {
+  const t = performance.now();
+  const result = await detect();
+  return record(result, performance.now() - t);
+}
 
 export async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { runs: { type: 'string' }, fixed: { type: 'string' }, 'min-size': { type: 'string' }, 'max-size': { type: 'string' } },
+    options: {
+      runs: { type: 'string' },
+      fixed: { type: 'string' },
+      'fixed-twin': { type: 'boolean' },
+      'no-dense': { type: 'boolean' },
+      'min-size': { type: 'string' },
+      'max-size': { type: 'string' },
+      before: { type: 'string' },
+      'before-weights': { type: 'string' },
+      json: { type: 'string' },
+      profile: { type: 'boolean' },
+    },
   });
   const [weightsPath, imagePath] = positionals;
-  if (!weightsPath || !imagePath) {
-    console.error('usage: bench/engine.ts <weights.dhw> <image.png> [--runs N] [--fixed fixed.dhw] [--min-size N --max-size N]');
+  if (!weightsPath || !imagePath || (values.before !== undefined) !== (values['before-weights'] !== undefined) || (values.fixed && values['fixed-twin'])) {
+    console.error(USAGE);
     return 2;
   }
   const runs = Number(values.runs ?? 5);
@@ -36,43 +111,133 @@ export async function main(args: string[]): Promise<number> {
   const image = await readImageFile(imagePath);
   const runtime = await createNodeRuntime();
   console.log(`adapter: ${runtime.capabilities.adapterInfo.description || runtime.capabilities.adapterInfo.vendor}; timestamp-query ${runtime.capabilities.timestampQuery}`);
-  const configs: { label: string; file: string; execution: HeadExecution }[] = [
-    { label: 'dynamic, default (sparse, dense fallback above the crossover)', file: weightsPath, execution: DEFAULT_EXECUTION },
-    { label: 'dynamic, dense-masked', file: weightsPath, execution: { mode: 'dense-masked', crossover: 0 } },
-  ];
-  if (values.fixed) configs.push({ label: 'fixed (static head)', file: values.fixed, execution: { mode: 'dense-masked', crossover: 0 } });
+  const weights = new Uint8Array(readFileSync(weightsPath));
+  const fixedWeights = values.fixed ? new Uint8Array(readFileSync(values.fixed)) : values['fixed-twin'] ? fixedHeadVariant(weights) : undefined;
+
+  const configs: { label: string; bytes: Uint8Array; execution: HeadExecution }[] = [{ label: 'dynamic', bytes: weights, execution: DEFAULT_EXECUTION }];
+  if (!values['no-dense']) configs.push({ label: 'dense-masked', bytes: weights, execution: { mode: 'dense-masked', crossover: 0 } });
+  if (fixedWeights) configs.push({ label: 'fixed', bytes: fixedWeights, execution: { mode: 'dense-masked', crossover: 0 } });
+
+  const series: Series[] = [];
   for (const c of configs) {
-    // Warm start for this image's size: load = weights, compile = the plan, each measured on its own.
-    const engine = await DetectorEngine.load(runtime, readFileSync(c.file), { input, execution: c.execution, warmup: { height: image.height, width: image.width } });
+    const engine = await DetectorEngine.load(runtime, c.bytes, { input, execution: c.execution, warmup: { height: image.height, width: image.width } });
     const sizes = planPreprocess(image.height, image.width, engine.config.input);
-    const { weightsMs, compileMs } = engine.loadTimings;
     const plan = await engine.prepare(...sizes.paddedSize);
-    const t1 = performance.now();
-    const first = await engine.detect(image);
-    const firstMs = performance.now() - t1;
-    const walls: number[] = [];
-    const gpu: number[] = [];
-    const stages: Record<string, number[]> = {};
-    let last = first;
-    for (let i = 0; i < runs; i++) {
-      const t = performance.now();
-      last = await engine.detect(image);
-      walls.push(performance.now() - t);
-      gpu.push(last.timings.gpuMs);
-      for (const [k, v] of Object.entries(last.timings.gpuStages)) (stages[k] ??= []).push(v);
-      (stages['pre-process (CPU)'] ??= []).push(last.timings.preprocessMs);
-      (stages['post-process (CPU)'] ??= []).push(last.timings.postprocessMs);
-    }
-    const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-    console.log(
-      `${c.label}: input ${sizes.paddedSize.join('×')}; weights ${mib(engine.weightBytes)} MiB; planned activations ${mib(plan.plannedBytes)} MiB ` +
-        `vs ${mib(plan.naiveBytes)} MiB naive (${plan.nodes} nodes, ${plan.programs} programs); load: weights ${weightsMs.toFixed(0)} ms, compile ${compileMs.toFixed(0)} ms; ` +
-        `first detect ${firstMs.toFixed(0)} ms (of which compile ${first.timings.compileMs.toFixed(0)} ms); steady median wall ${median(walls).toFixed(0)} ms, ` +
-        `GPU ${median(gpu).toFixed(0)} ms (${last.timings.gpuTimer}; by stage, CPU stages included: ${Object.entries(stages).map(([k, v]) => `${k} ${median(v).toFixed(0)}`).join(', ')}); ${last.detections.length} detections; ` +
-        `head MACs executed ${(last.macs.executed / 1e6).toFixed(1)} M of ${(last.macs.denseFixed / 1e6).toFixed(1)} M dense-fixed`,
-    );
-    engine.dispose();
+    const { weightsMs, compileMs } = engine.loadTimings;
+    series.push({
+      label: c.label,
+      detect: () => timed(() => engine.detect(image)),
+      profile: async () => (await engine.detect(image, { profile: true })).timings.gpuPrograms ?? {},
+      dispose: () => engine.dispose(),
+      describe:
+        `input ${sizes.paddedSize.join('×')}; weights ${mib(engine.weightBytes)} MiB; planned activations ${mib(plan.plannedBytes)} MiB vs ${mib(plan.naiveBytes)} MiB naive ` +
+        `(${plan.nodes} nodes, ${plan.programs} programs); load: weights ${weightsMs.toFixed(0)} ms, compile ${compileMs.toFixed(0)} ms`,
+      runs: [],
+    });
   }
+  let disposeBefore = () => {};
+  if (values.before) {
+    // The other checkout's engine, through its own module graph and its own device.
+    const dir = path.resolve(values.before);
+    const gpu = (await import(path.join(dir, 'src/gpu/node-gpu.ts'))) as { createNodeRuntime: () => Promise<{ destroy(): void }> };
+    const mod = (await import(path.join(dir, 'src/model/engine.ts'))) as {
+      DetectorEngine: { load(runtime: unknown, bytes: Uint8Array, options: { input: typeof input }): Promise<{ detect(i: typeof image): Promise<AnyResult>; dispose(): void }> };
+    };
+    const beforeRuntime = await gpu.createNodeRuntime();
+    const engine = await mod.DetectorEngine.load(beforeRuntime, new Uint8Array(readFileSync(values['before-weights']!)), { input });
+    disposeBefore = () => {
+      engine.dispose();
+      beforeRuntime.destroy();
+    };
+    series.push({ label: `before (${path.basename(dir)})`, detect: () => timed(() => engine.detect(image)), dispose: () => {}, describe: `engine of ${dir}`, runs: [] });
+  }
+
+  // One untimed detect each (the older engine compiles its plan here), then interleaved rounds.
+  const firsts: RunRecord[] = [];
+  for (const s of series) firsts.push(await s.detect());
+  for (let round = 0; round < runs; round++) {
+    for (let k = 0; k < series.length; k++) {
+      const s = series[(round + k) % series.length]!;
+      s.runs.push(await s.detect());
+    }
+  }
+
+  const report = series.map((s, i) => {
+    const stages = Object.fromEntries([...new Set(s.runs.flatMap((r) => Object.keys(r.stages)))].map((k) => [k, stat(s.runs.map((r) => r.stages[k] ?? 0))]));
+    const last = s.runs.at(-1)!;
+    return {
+      label: s.label,
+      describe: s.describe,
+      firstWallMs: firsts[i]!.wallMs,
+      wall: stat(s.runs.map((r) => r.wallMs)),
+      gpu: stat(s.runs.map((r) => r.gpuMs)),
+      headPredictor: stat(s.runs.map((r) => (r.stages.head ?? 0) + (r.stages.predictor ?? 0))),
+      stages,
+      detections: last.detections,
+      macs: last.macs,
+    };
+  });
+  console.log(`${runs} interleaved rounds; GPU ms as median [min–max]`);
+  for (const r of report) {
+    console.log(
+      `${r.label}: ${r.describe}; first detect ${r.firstWallMs.toFixed(0)} ms; wall ${fmt(r.wall)}, GPU ${fmt(r.gpu)}; ` +
+        `${Object.entries(r.stages).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; ${r.detections} detections; ` +
+        `head MACs executed ${(r.macs.executed / 1e6).toFixed(1)} M of ${(r.macs.denseFixed / 1e6).toFixed(1)} M dense`,
+    );
+  }
+  const find = (label: string) => report.find((r) => r.label === label);
+  const ratio = (a: Stat | undefined, b: Stat | undefined) => (a && b ? a.median / b.median : NaN);
+  const dynamic = find('dynamic')!;
+  const ratios: Record<string, number> = {};
+  const fixed = find('fixed');
+  if (fixed) {
+    ratios.headDynamicOverFixed = ratio(dynamic.stages.head, fixed.stages.head);
+    ratios.headMacsExecutedOverDense = dynamic.macs.executed / dynamic.macs.denseFixed;
+    ratios.backboneDynamicOverFixed = ratio(dynamic.stages.backbone, fixed.stages.backbone);
+    ratios.gpuDynamicOverFixed = ratio(dynamic.gpu, fixed.gpu);
+    console.log(
+      `head dynamic / fixed ${ratios.headDynamicOverFixed.toFixed(3)} vs executed / dense head MACs ${ratios.headMacsExecutedOverDense.toFixed(3)} ` +
+        `(margin ${(ratios.headDynamicOverFixed - ratios.headMacsExecutedOverDense).toFixed(3)}); control, identical backbones: ${ratios.backboneDynamicOverFixed.toFixed(3)}; ` +
+        `whole GPU frame ${ratios.gpuDynamicOverFixed.toFixed(3)}`,
+    );
+  }
+  const dense = find('dense-masked');
+  if (dense) {
+    ratios.headDynamicOverDenseMasked = ratio(dynamic.stages.head, dense.stages.head);
+    console.log(`head dynamic (sparse) / dense-masked ${ratios.headDynamicOverDenseMasked.toFixed(3)}`);
+  }
+  const before = report.find((r) => r.label.startsWith('before'));
+  if (before) {
+    ratios.headPredictorSpeedup = ratio(before.headPredictor, dynamic.headPredictor);
+    ratios.backboneBeforeOverNow = ratio(before.stages.backbone, dynamic.stages.backbone);
+    ratios.gpuSpeedup = ratio(before.gpu, dynamic.gpu);
+    console.log(
+      `head + predictor: before ${fmt(before.headPredictor)} ms, now ${fmt(dynamic.headPredictor)} ms: ${ratios.headPredictorSpeedup.toFixed(2)}× faster; ` +
+        `whole GPU frame ${ratios.gpuSpeedup.toFixed(2)}×; control, backbone before / now ${ratios.backboneBeforeOverNow.toFixed(3)}`,
+    );
+  }
+  const profiles: Record<string, Record<string, number>> = {};
+  if (values.profile) {
+    for (const s of series) {
+      if (!s.profile) continue;
+      const programs = await s.profile();
+      profiles[s.label] = programs;
+      const head = Object.entries(programs).filter(([k]) => k.startsWith('head/') || k.startsWith('predictor/'));
+      // Group by the label with its numbers dropped (e.g. every router's depth conv1 together).
+      const groups = new Map<string, { ms: number; n: number }>();
+      for (const [k, ms] of head) {
+        const g = k.replace(/\d+/g, '#');
+        const e = groups.get(g) ?? { ms: 0, n: 0 };
+        groups.set(g, { ms: e.ms + ms, n: e.n + 1 });
+      }
+      const total = head.reduce((a, [, ms]) => a + ms, 0);
+      console.log(`${s.label} profile: head + predictor ${total.toFixed(0)} ms over ${head.length} programs`);
+      for (const [g, e] of [...groups].sort((a, b) => b[1].ms - a[1].ms)) console.log(`  ${e.ms.toFixed(1).padStart(7)} ms  ${String(e.n).padStart(3)}×  ${g}`);
+    }
+  }
+  if (values.json) writeFileSync(values.json, JSON.stringify({ weights: weightsPath, image: imagePath, input, runs, series: report, ratios, profiles }, null, 2));
+  for (const s of series) s.dispose();
+  disposeBefore();
   runtime.destroy();
   return 0;
 }

@@ -99,14 +99,17 @@ export class CompiledGraph {
    */
   async run(
     outputs: readonly ReadRequest[],
-    options: { timed?: boolean; beforeSubmit?: () => void; prefix?: readonly KernelProgram[] } = {},
+    options: { timed?: boolean; profile?: boolean; beforeSubmit?: () => void; prefix?: readonly KernelProgram[] } = {},
   ): Promise<RunResult> {
     const device = this.runtime.device;
     const prefix = options.prefix ?? [];
     const stages: readonly StageWork[] = prefix.length
       ? [{ stage: 'preprocess', copies: [], programs: [...prefix] }, ...this.stages]
       : this.stages;
-    const timer = options.timed ? new PassTimer(device, stages.length) : undefined;
+    // Profiling puts every program in a pass of its own, timed as `<stage>/<program label>`
+    // (repeated labels summed); the extra passes cost a little, so it is for benchmarks only.
+    const passCount = options.profile ? stages.reduce((n, s) => n + Math.max(1, s.programs.length), 0) : stages.length;
+    const timer = options.timed || options.profile ? new PassTimer(device, passCount) : undefined;
     const ranges = outputs.map((r) => rangeOf(this.graph, r));
     const offsets: number[] = [];
     let stagingSize = 0;
@@ -128,6 +131,15 @@ export class CompiledGraph {
       const encoder = device.createCommandEncoder({ label: this.graph.nodes.length ? 'inference' : 'empty' });
       for (const { stage, copies, programs } of stages) {
         for (const c of copies) encoder.copyBufferToBuffer(c.from, c.fromOffset, c.to, c.toOffset, c.size);
+        if (options.profile && programs.length > 0) {
+          for (const program of programs) {
+            const label = `${stage}/${program.label}`;
+            const pass = encoder.beginComputePass({ label, timestampWrites: timer?.passWrites(label) });
+            this.runtime.encode(pass, program);
+            pass.end();
+          }
+          continue;
+        }
         const pass = encoder.beginComputePass({ label: stage, timestampWrites: timer?.passWrites(stage) });
         for (const program of programs) this.runtime.encode(pass, program);
         pass.end();

@@ -52,6 +52,8 @@ export interface DetectOptions {
   readonly returnGates?: boolean;
   /** Also return every tapped intermediate tensor (FPN levels, gates, masks, router outputs). */
   readonly returnTaps?: boolean;
+  /** Time every GPU program on its own (benchmarks): `timings.gpuPrograms`, keyed `<stage>/<label>`. */
+  readonly profile?: boolean;
 }
 
 export interface GateMap {
@@ -103,6 +105,18 @@ export interface DetectionTimings {
   readonly gpuStages: Record<string, number>;
   /** FCOS post-processing on the CPU. */
   readonly postprocessMs: number;
+  /** With `profile`: GPU milliseconds per program, keyed `<stage>/<label>`. */
+  readonly gpuPrograms?: Record<string, number>;
+}
+
+/** Sums `<stage>/<program>` timings per stage. */
+function byStage(programs: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, ms] of Object.entries(programs)) {
+    const stage = key.split('/')[0]!;
+    out[stage] = (out[stage] ?? 0) + ms;
+  }
+  return out;
 }
 
 /** What `DetectorEngine.load` cost, in milliseconds. */
@@ -300,7 +314,7 @@ export class DetectorEngine {
         const prefix = await this.inputStage().stage(image, this.config.input, sizes, plan.compiled.tensor(plan.detector.image));
         t1 = performance.now();
         stagingMs = t1 - tStage;
-        return this.execute(plan, { timed: true, prefix });
+        return this.execute(plan, { timed: true, profile: options.profile, prefix });
       });
     });
     const t2 = performance.now();
@@ -333,7 +347,8 @@ export class DetectorEngine {
         preprocessMs: tPlan - t0 + stagingMs,
         gpuMs: network.timings?.total ?? t2 - t1,
         gpuTimer: network.timings?.source ?? 'wall-clock',
-        gpuStages: network.timings?.passes ?? {},
+        gpuStages: options.profile ? byStage(network.timings?.passes ?? {}) : network.timings?.passes ?? {},
+        ...(options.profile ? { gpuPrograms: network.timings?.passes ?? {} } : {}),
         postprocessMs: t3 - t2,
       },
       gates,
@@ -363,7 +378,7 @@ export class DetectorEngine {
     );
   }
 
-  private async execute(plan: Plan, options: { timed?: boolean; beforeSubmit?: () => void; prefix?: readonly KernelProgram[] }): Promise<NetworkResult> {
+  private async execute(plan: Plan, options: { timed?: boolean; profile?: boolean; beforeSubmit?: () => void; prefix?: readonly KernelProgram[] }): Promise<NetworkResult> {
     const { detector, compiled } = plan;
     const { head, counts } = detector;
     const tapValues = [...new Set([...detector.taps.values()].map((t) => t.value))];
