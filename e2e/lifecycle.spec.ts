@@ -38,3 +38,26 @@ test('a short soak through createDetector: GPU buffers stay flat', async ({ page
   expect(end.gpuBuffers).toBe(start.gpuBuffers);
   expect(end.gpuMiB).toBe(start.gpuMiB);
 });
+
+// One size rule everywhere (src/image-limits.ts): up to 2^27 pixels in any shape, resampled
+// exactly; beyond, refused from the dimensions before any pixel is copied.
+test('image size: a 16384² canvas and a PNG claiming 16384² are refused in < 500 ms; 8000² and 20000×1000 canvases detect', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('/e2e/lifecycle/index.html');
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  const huge = await page.evaluate(() => window.lifecycle.detectCanvas(16_384, 16_384));
+  console.log(`16384² canvas: ${JSON.stringify(huge)}`);
+  expect(huge.outcome).toMatch(/^UnsupportedImageError: Unsupported image: the image is 16384×16384 pixels \(268\.4 Mpx\), above the 134\.2 Mpx limit/);
+  expect(huge.ms).toBeLessThan(500);
+  expect(huge.afterwards).toBeGreaterThan(0);
+  const claimed = await page.evaluate(() => window.lifecycle.detectPngClaiming(16_384, 16_384));
+  console.log(`PNG header claiming 16384²: ${JSON.stringify(claimed)}`);
+  expect(claimed.outcome).toMatch(/^UnsupportedImageError: Unsupported image: the image is 16384×16384 pixels/);
+  expect(claimed.ms).toBeLessThan(500);
+  for (const [w, h] of [[8000, 8000], [20_000, 1000]] as const) {
+    const run = await page.evaluate(([w, h]) => window.lifecycle.detectCanvas(w, h), [w, h] as const);
+    console.log(`${w}×${h} canvas: ${JSON.stringify(run)}`);
+    expect(run.outcome).toBe('resolved');
+    expect(run.afterwards).toBeGreaterThan(0);
+  }
+});

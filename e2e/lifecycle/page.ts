@@ -103,7 +103,69 @@ async function soak(iterations: number, every: number): Promise<SoakSeries & { d
   return { label: 'Chromium, createDetector (page JS heap; RSS of all browser processes)', samples, msPerIteration, detections };
 }
 
-const api = { disposeDuringDetect, soak };
+export interface CanvasRun {
+  readonly width: number;
+  readonly height: number;
+  /** ms from detect() to its settling. */
+  readonly ms: number;
+  readonly outcome: string;
+  readonly detections: number;
+  /** The same detector afterwards, on the sample. */
+  readonly afterwards: number;
+}
+
+/** A canvas of the given size (a gradient with a few shapes) through one detector. */
+async function detectCanvas(width: number, height: number): Promise<CanvasRun> {
+  const detector = await createDetector({ weights: weightsUrl, cache: false });
+  try {
+    const canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    const g = canvas.getContext('2d')!;
+    g.fillStyle = '#404040';
+    g.fillRect(0, 0, width, height);
+    g.fillStyle = '#e0c020';
+    g.fillRect(width * 0.2, height * 0.2, width * 0.3, height * 0.3);
+    g.beginPath();
+    g.arc(width * 0.7, height * 0.7, Math.min(width, height) * 0.15, 0, 2 * Math.PI);
+    g.fillStyle = '#2060e0';
+    g.fill();
+    const t0 = performance.now();
+    let outcome = 'resolved';
+    let detections = 0;
+    try {
+      detections = (await detector.detect(canvas)).detections.length;
+    } catch (e) {
+      outcome = `${(e as Error).name}: ${(e as Error).message}`;
+    }
+    const ms = performance.now() - t0;
+    canvas.width = canvas.height = 0;
+    const afterwards = (await detector.detect(await sample())).detections.length;
+    return { width, height, ms, outcome, detections, afterwards };
+  } finally {
+    await detector.dispose();
+  }
+}
+
+/** The sample PNG with its IHDR claiming width × height (the pixels stay the sample's). */
+async function detectPngClaiming(width: number, height: number): Promise<{ ms: number; outcome: string }> {
+  const detector = await createDetector({ weights: weightsUrl, cache: false });
+  try {
+    const bytes = new Uint8Array(await (await sample()).arrayBuffer());
+    new DataView(bytes.buffer).setUint32(16, width);
+    new DataView(bytes.buffer).setUint32(20, height);
+    const t0 = performance.now();
+    const outcome = await detector.detect(new Blob([bytes], { type: 'image/png' })).then(
+      () => 'resolved',
+      (e: unknown) => `${(e as Error).name}: ${(e as Error).message}`,
+    );
+    return { ms: performance.now() - t0, outcome };
+  } finally {
+    await detector.dispose();
+  }
+}
+
+const api = { disposeDuringDetect, soak, detectCanvas, detectPngClaiming };
 declare global {
   interface Window {
     lifecycle: typeof api;

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { UnsupportedImageError } from '../errors';
+import { checkImagePixels, encodedImageSize, MAX_IMAGE_PIXELS } from '../image-limits';
 
 export interface DecodedImage {
   readonly width: number;
@@ -41,35 +42,16 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   return undefined;
 }
 
-/**
- * The only limit on an image's size: the memory to decode it. The engine resamples any size
- * exactly (in pieces beyond the GPU's limits), but the decoded RGBA8 pixels must fit one Node
- * Buffer, and the decoders need about as much again while they work.
- */
-export const MAX_DECODED_BYTES = 4 * 1024 * 1024 * 1024 - 4;
-
-const mebibytes = (bytes: number) => `${Math.ceil(bytes / 2 ** 20)} MiB`;
+/** RGBA8 bytes of the largest image accepted (src/image-limits.ts). */
+export const MAX_DECODED_BYTES = MAX_IMAGE_PIXELS * 4;
 
 function checkSize(width: number, height: number, what: string): void {
   if (!(width > 0 && height > 0)) throw new UnsupportedImageError(`${what} has no pixels (${width}×${height})`);
-  const bytes = width * height * 4;
-  if (bytes > MAX_DECODED_BYTES) {
-    throw new UnsupportedImageError(
-      `${what} is ${width}×${height} pixels: decoding it needs ${mebibytes(bytes)} of RGBA8 memory, above the ` +
-        `${mebibytes(MAX_DECODED_BYTES)} decode limit (one Node Buffer)`,
-    );
-  }
-}
-
-/** PNG IHDR size, read before decoding so a huge image is refused without allocating it. */
-function pngHeaderSize(bytes: Uint8Array): [number, number] | undefined {
-  if (bytes.length < 24) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return [view.getUint32(16), view.getUint32(20)];
+  checkImagePixels(width, height, what);
 }
 
 function decodePng(bytes: Uint8Array, what: string): DecodedImage {
-  const header = pngHeaderSize(bytes);
+  const header = encodedImageSize(bytes);
   if (header) checkSize(header[0], header[1], what);
   let png: PNG;
   try {
@@ -83,19 +65,21 @@ function decodePng(bytes: Uint8Array, what: string): DecodedImage {
 }
 
 function decodeJpeg(bytes: Uint8Array, what: string): DecodedImage {
+  const header = encodedImageSize(bytes);
+  if (header) checkSize(header[0], header[1], what);
   let image: { width: number; height: number; data: Uint8Array };
   try {
     image = jpeg.decode(bytes, {
       useTArray: true,
       formatAsRGBA: true,
-      maxResolutionInMP: MAX_DECODED_BYTES / 4 / 1e6,
+      maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
       // RGBA output plus the decoder's per-component planes.
       maxMemoryUsageInMB: Math.ceil((MAX_DECODED_BYTES * 2) / (1024 * 1024)),
     });
   } catch (error) {
     const message = (error as Error).message;
     if (/limit exceeded/.test(message)) {
-      throw new UnsupportedImageError(`${what}: decoding it needs more memory than the ${mebibytes(MAX_DECODED_BYTES)} decode limit (${message})`);
+      throw new UnsupportedImageError(`${what}: decoding it needs more memory than the ${MAX_DECODED_BYTES / 2 ** 20} MiB decode limit (${message})`);
     }
     throw new UnsupportedImageError(`${what} is not a readable JPEG (${message})`);
   }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, UnsupportedImageError } from '../errors';
 import type { InputConfig } from '../weights/config';
+import { checkImagePixels } from '../image-limits';
 
 /**
  * The host-side size arithmetic of spec §1 (Detectron2 ResizeShortestEdge, then padding to the
@@ -75,6 +76,7 @@ export function validateImageSize(height: number, width: number): void {
     if (!Number.isInteger(v) || v < 0) throw new InvalidArgumentError(`image ${name}`, `expected a non-negative integer, got ${v}`);
   }
   if (height === 0 || width === 0) throw new UnsupportedImageError(`the image is empty (${width}×${height} pixels)`);
+  checkImagePixels(width, height);
 }
 
 /** Validates an RGBA8 pixel array (ImageData.data layout) of the given size. */
