@@ -7,7 +7,6 @@
  * detection's total time on the page) and data-compile-ms (the plan compile inside it).
  */
 import { createDetector, DynamicHeadError, type DetectResult, type Detector, type GateMap, type LevelName } from '../src/index';
-import defaultLabels from '../weights/default/labels.json';
 import defaultWeightsUrl from '../weights/default/model.dhw?url';
 import { Camera } from './camera';
 import { classColour, drawScene } from './render';
@@ -62,7 +61,8 @@ function fail(error: unknown): void {
 
 // --- weights ---------------------------------------------------------------------------------
 
-async function loadDetector(weights: string | Blob, labels: readonly string[] | undefined, name: string): Promise<void> {
+/** Loads a detector; detection labels come from the weights file's class names. */
+async function loadDetector(weights: string | Blob, name: string): Promise<void> {
   detector?.dispose();
   detector = undefined;
   body.dataset.state = 'loading';
@@ -75,7 +75,6 @@ async function loadDetector(weights: string | Blob, labels: readonly string[] | 
   try {
     detector = await createDetector({
       weights,
-      labels,
       // The demo always asks for gates (the heatmap), so the gates plan is the one to warm up.
       warmup: { gates: true },
       onProgress: ({ phase, fraction, loaded }) => {
@@ -137,11 +136,11 @@ $<HTMLInputElement>('weights-file').addEventListener('change', (event) => {
   const file = (event.target as HTMLInputElement).files?.[0];
   if (!file) return;
   $('weights-default').hidden = false;
-  void loadDetector(file, undefined, file.name);
+  void loadDetector(file, file.name);
 });
 $('weights-default').addEventListener('click', () => {
   $('weights-default').hidden = true;
-  void loadDetector(defaultWeightsUrl, defaultLabels, 'default weights');
+  void loadDetector(defaultWeightsUrl, 'default weights');
 });
 
 // --- images ----------------------------------------------------------------------------------
@@ -373,4 +372,4 @@ cameraButton.addEventListener('click', async () => {
 // --- start -----------------------------------------------------------------------------------
 
 body.dataset.heatmap = 'off';
-void loadDetector(defaultWeightsUrl, defaultLabels, 'default weights');
+void loadDetector(defaultWeightsUrl, 'default weights');

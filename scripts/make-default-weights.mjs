@@ -36,6 +36,7 @@ export async function main(args) {
   const converted = convertCheckpoint(bytes, {
     fileName: path.basename(checkpoint),
     fp16,
+    classNames: labels,
     config: {
       input: { minSize: model.min_size, maxSize: model.max_size },
       test: {

@@ -2,7 +2,8 @@
 // Upgrades a .dhw weights file to the current format version (2: header checksum), keeping the
 // header fields and every tensor byte; each tensor's CRC is checked first. For files converted
 // before version 2 whose checkpoint is not at hand (otherwise re-convert it).
-//   node scripts/reencode-weights.mjs IN.dhw [OUT.dhw]   (OUT defaults to IN, replaced)
+//   node scripts/reencode-weights.mjs IN.dhw [OUT.dhw] [--labels names.json]   (OUT defaults to IN, replaced)
+// --labels records these class names (a JSON array, one per class) in the header.
 // Runs itself through scripts/run-ts.mjs so that it can import the TypeScript format code.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -12,14 +13,18 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function main(args) {
-  const [input, output = input] = args;
-  if (!input) {
-    console.error('usage: node scripts/reencode-weights.mjs IN.dhw [OUT.dhw]');
+  const at = args.indexOf('--labels');
+  const labelsFile = at >= 0 ? args[at + 1] : undefined;
+  const files = at >= 0 ? args.filter((_, i) => i !== at && i !== at + 1) : args;
+  const [input, output = input] = files;
+  if (!input || (at >= 0 && !labelsFile)) {
+    console.error('usage: node scripts/reencode-weights.mjs IN.dhw [OUT.dhw] [--labels names.json]');
     return 2;
   }
   const { reencodeWeights } = await import(path.join(root, 'src/weights/reencode.ts'));
   const before = new Uint8Array(readFileSync(input));
-  const { bytes, fromVersion, header } = reencodeWeights(before);
+  const classNames = labelsFile ? JSON.parse(readFileSync(labelsFile, 'utf8')) : undefined;
+  const { bytes, fromVersion, header } = reencodeWeights(before, { classNames });
   const temporary = `${output}.tmp-${process.pid}`;
   writeFileSync(temporary, bytes);
   renameSync(temporary, output);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { DynamicHeadError } from '../errors';
 import type { GateActivation, HeadKind, InputFormat, ModelConfigOverrides } from '../weights/config';
 import { convertCheckpoint, type ConversionResult } from '../weights/convert';
+import { readLabelsFile } from './files';
 import { parseCommand } from './parse-command';
 import { ProgressBar } from './progress-bar';
 
@@ -19,6 +20,8 @@ references any other Python global is refused and nothing in it is executed.
 options:
   -o, --output <file>       output path (default: the input name with .dhw)
       --fp16                store conv weights as f16 (biases, norms, scalars stay f32)
+      --labels <file>       class names to record (JSON array or one per line; default: the 80
+                            COCO names for an 80-class checkpoint, none otherwise)
       --head <kind>         dynamic | fixed (default: dynamic if gate parameters exist)
       --gate <act>          geretanh | retanh | sigmoid (default geretanh)
       --tau <x>             gate tau (default 1.5)
@@ -55,6 +58,7 @@ export async function runConvert(args: readonly string[]): Promise<number> {
       progress: { type: 'boolean' },
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
+      labels: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     CONVERT_USAGE,
@@ -95,12 +99,14 @@ export async function runConvert(args: readonly string[]): Promise<number> {
   const started = performance.now();
   let result: ConversionResult;
   try {
+    const classNames = v.labels === undefined ? undefined : readLabelsFile(v.labels);
     const bytes = readFileSync(input);
     bar.update(0, 1, 'reading checkpoint');
     result = convertCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
       fp16: v.fp16,
       headKind,
       config: overrides,
+      classNames,
       fileName: path.basename(input),
       onProgress: (p) => {
         if (p.stage === 'tensors') bar.update(p.done, p.total, `${p.done}/${p.total} tensors`);

@@ -4,13 +4,15 @@
  * in the reference's golden-file layout (NCHW f32 + manifest.json) so they can be diffed against
  * tools/reference output.
  */
-import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { DynamicHeadError } from '../errors';
 import { createNodeRuntime } from '../gpu/node-gpu';
 import type { DetectionResult } from '../model/engine';
 import { DetectorEngine, LEVEL_NAMES } from '../model/engine';
+import { parsePreamble, PREAMBLE_BYTES, readFileHead } from '../weights/format';
+import { fileSize, readLabelsFile } from './files';
 import { readImageFile } from './image';
 import { parseCommand } from './parse-command';
 
@@ -22,9 +24,12 @@ detections in original-image pixels.
 options:
       --json                print one JSON object per image on stdout (detections, timings,
                             per-router and per-gate densities, executed vs dense head MACs)
-      --min-size <n>        shorter side after resizing (default: the weights file's, 800)
-      --max-size <n>        longer side cap (default: the weights file's, 1333)
-      --score-thresh <x>    score threshold (default: the weights file's, 0.05)
+      --min-size <n>        shorter side after resizing (default: the weights file's)
+      --max-size <n>        longer side cap (default: the weights file's)
+      --score-thresh <x>    score threshold in [0, 1] (default 0.4, the demo's); "file" uses the
+                            weights file's (the official evaluation setting, 0.05)
+      --labels <file>       class names (JSON array or one per line) instead of the weights
+                            file's
       --dump <dir>          write FPN outputs, gate maps, router and head outputs as raw f32
                             (NCHW) + manifest.json, named like the reference's golden files
       --stats               print timings on stderr: load (weights, compile), then per image
@@ -32,7 +37,45 @@ options:
                             planned GPU memory
       --crossover <x>       density above which the head's sparse convs run dense: a fraction,
                             table (per kind of adapter; default) or measure (timed at load)
-  -h, --help`;
+  -h, --help                with a weights file: also print its sizes, threshold and classes
+
+exit codes: 0 done; 1 a runtime failure (unreadable or invalid weights or image, no WebGPU
+adapter, device lost), named on one line on stderr; 2 a usage error.`;
+
+/** The score threshold the CLI and the demo start from (the weights' 0.05 is for evaluation). */
+export const DEFAULT_SCORE_THRESHOLD = 0.4;
+
+/** A weights file's preamble and header (not its tensors). */
+function readFileStart(file: string): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const read = (n: number) => {
+      const bytes = new Uint8Array(n);
+      return bytes.subarray(0, readSync(fd, bytes, 0, n, 0));
+    };
+    const first = read(PREAMBLE_BYTES);
+    return read(parsePreamble(first).dataStart);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `detect <weights> --help`: what that file sets (sizes, threshold, classes), from its header. */
+function describeWeightsFile(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    const { header } = readFileHead(readFileStart(file));
+    const c = header.config;
+    const names = header.classNames ? header.classNames.join(', ') : 'none recorded (shown as "class <id>")';
+    return (
+      `${file}: ${c.architecture}, ${c.head.kind} head, ${c.head.numClasses} classes\n` +
+      `  --min-size default ${c.input.minSize}, --max-size default ${c.input.maxSize}, the file's score threshold ${c.test.scoreThresh}\n` +
+      `  classes: ${names}`
+    );
+  } catch (error) {
+    return `${file}: ${error instanceof DynamicHeadError ? error.message : String(error)}`;
+  }
+}
 
 /** NHWC [1, H, W, C] → NCHW. */
 function toNchw(data: Float32Array, shape: readonly number[]): { data: Float32Array; shape: number[] } {
@@ -90,9 +133,11 @@ export async function runDetect(args: readonly string[]): Promise<number> {
       dump: { type: 'string' },
       stats: { type: 'boolean' },
       crossover: { type: 'string' },
+      labels: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     DETECT_USAGE,
+    { onHelp: (positionals) => describeWeightsFile(positionals[0]) },
   );
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
@@ -111,9 +156,19 @@ export async function runDetect(args: readonly string[]): Promise<number> {
   try {
     const minSize = int('min-size', values['min-size']);
     const maxSize = int('max-size', values['max-size']);
-    const scoreThreshold = values['score-thresh'] === undefined ? undefined : Number(values['score-thresh']);
+    const threshArg = values['score-thresh'];
+    const scoreThreshold = threshArg === 'file' ? undefined : threshArg === undefined ? DEFAULT_SCORE_THRESHOLD : Number(threshArg);
+    if (scoreThreshold !== undefined && !(scoreThreshold >= 0 && scoreThreshold <= 1)) {
+      throw new DynamicHeadError('INVALID_ARGUMENT', `--score-thresh must be a number in [0, 1] or "file", got ${threshArg}`);
+    }
+    const labelsOverride = values.labels === undefined ? undefined : readLabelsFile(values.labels);
+    const size = fileSize(weightsPath, 'the weights file');
+    for (const image of images) fileSize(image, 'the image');
+    const numClasses = readFileHead(readFileStart(weightsPath)).header.config.head.numClasses;
+    if (labelsOverride && labelsOverride.length !== numClasses) {
+      throw new DynamicHeadError('INVALID_ARGUMENT', `--labels ${values.labels} has ${labelsOverride.length} names for a ${numClasses}-class model`);
+    }
     runtime = await createNodeRuntime();
-    const size = statSync(weightsPath).size;
     const stream = Readable.toWeb(createReadStream(weightsPath)) as ReadableStream<Uint8Array>;
     const crossoverArg = values.crossover;
     const crossover = crossoverArg === undefined || crossoverArg === 'table' || crossoverArg === 'measure' ? crossoverArg : Number(crossoverArg);
@@ -133,6 +188,7 @@ export async function runDetect(args: readonly string[]): Promise<number> {
           `(plan for ${engine.warmInputSize?.join('×') ?? '–'}); sparse crossover ${engine.execution.crossover.toFixed(3)}\n`,
       );
     }
+    const labels = Array.from({ length: numClasses }, (_, k) => labelsOverride?.[k] ?? engine.classNames?.[k] ?? `class ${k}`);
     const manifestImages: Record<string, unknown>[] = [];
     if (values.dump) mkdirSync(values.dump, { recursive: true });
     for (const [index, imagePath] of images.entries()) {
@@ -143,12 +199,14 @@ export async function runDetect(args: readonly string[]): Promise<number> {
       const id = path.basename(imagePath).replace(/\.[^.]+$/, '');
       if (values.dump) manifestImages.push(dump(values.dump, id, imagePath, result));
       if (values.json) {
-        const { sizes, timings, detections, routerDensities, gateDensities, macs } = result;
+        const { sizes, timings, routerDensities, gateDensities, macs } = result;
+        const detections = result.detections.map((d) => ({ ...d, label: labels[d.classId]! }));
         process.stdout.write(`${JSON.stringify({ image: imagePath, sizes, timings, detections, routerDensities, gateDensities, macs })}\n`);
       } else {
         process.stdout.write(`${imagePath}: ${result.detections.length} detections (${image.width}×${image.height}, input ${result.sizes.padded.join('×')})\n`);
+        const width = Math.max(0, ...result.detections.map((d) => labels[d.classId]!.length));
         for (const d of result.detections) {
-          process.stdout.write(`  class ${String(d.classId).padStart(3)}  score ${d.score.toFixed(4)}  box [${d.box.map((v) => v.toFixed(1)).join(', ')}]\n`);
+          process.stdout.write(`  ${labels[d.classId]!.padEnd(width)}  (class ${d.classId})  score ${d.score.toFixed(4)}  box [${d.box.map((v) => v.toFixed(1)).join(', ')}]\n`);
         }
       }
       if (values.stats) {

@@ -10,7 +10,12 @@ type Parsed<O extends CommandOptions> = ReturnType<typeof parseArgs<{ args: stri
  * nothing more to do: 0 after printing `usage` for --help, 2 after printing the parse error and
  * `usage` (unknown option, missing value).
  */
-export function parseCommand<O extends CommandOptions>(args: readonly string[], options: O, usage: string): Parsed<O> | number {
+export function parseCommand<O extends CommandOptions>(
+  args: readonly string[],
+  options: O,
+  usage: string,
+  hooks: { readonly onHelp?: (positionals: readonly string[]) => string | undefined } = {},
+): Parsed<O> | number {
   let parsed: Parsed<O>;
   try {
     parsed = parseArgs({ args: [...args], allowPositionals: true, options });
@@ -20,6 +25,8 @@ export function parseCommand<O extends CommandOptions>(args: readonly string[], 
   }
   if ((parsed.values as Record<string, unknown>).help) {
     process.stdout.write(`${usage}\n`);
+    const more = hooks.onHelp?.(parsed.positionals);
+    if (more) process.stdout.write(`\n${more}\n`);
     return 0;
   }
   return parsed;

@@ -193,6 +193,8 @@ export class DetectorEngine {
   loadTimings: EngineLoadTimings = { weightsMs: 0, calibrateMs: 0, compileMs: 0 };
   /** The padded size compiled while loading, if any. */
   warmInputSize: readonly [number, number] | undefined;
+  /** Class names by class id as the weights file records them (undefined: none recorded). */
+  classNames: readonly string[] | undefined;
 
   /**
    * Loads weights and, unless `warmup` is false, compiles the plan for the model's default input
@@ -237,6 +239,7 @@ export class DetectorEngine {
       const table = new Map([...loaded.tensors].filter(([name]) => !sink.isStacked(name)));
       for (const [name, tensor] of sink.stacked()) table.set(name, tensor);
       engine = new DetectorEngine(runtime, config, table, scope, execution);
+      engine.classNames = loaded.header.classNames;
       let compileMs = 0;
       if (options.warmup !== false) {
         const warm = typeof options.warmup === 'object' ? options.warmup : {};

@@ -19,7 +19,8 @@ import {
 import { crc32 } from './crc32';
 import { BN_PARAMS, expectedTensors, type ExpectedTensor } from './engine-tensors';
 import { f32ArrayToF16 } from './f16';
-import { encodeFileHead, layoutTensors, type TensorInfo, type WeightsDType, type WeightsHeader } from './format';
+import { COCO_CLASS_NAMES } from './coco-classes';
+import { classNameProblems, encodeFileHead, layoutTensors, type TensorInfo, type WeightsDType, type WeightsHeader } from './format';
 
 export const CONVERTER_ID = 'dynamic-head-webgpu convert 1';
 
@@ -40,6 +41,11 @@ export interface ConvertOptions {
   readonly config?: ModelConfigOverrides;
   /** Recorded in the header. */
   readonly fileName?: string;
+  /**
+   * Class names by class id, recorded in the header (default: the 80 COCO names for an 80-class
+   * checkpoint, none otherwise; `[]` records none).
+   */
+  readonly classNames?: readonly string[];
   readonly onProgress?: (progress: ConvertProgress) => void;
 }
 
@@ -91,7 +97,12 @@ function convert(input: Uint8Array | ArrayBuffer, options: ConvertOptions): Conv
   const source = { fileName: options.fileName ?? '', format: checkpoint.format, converter: CONVERTER_ID };
   // The header's size does not depend on the CRCs (fixed32), so place the data first, then
   // write the header with the real CRCs into the space reserved for it.
-  const draft: WeightsHeader = { config, tensors: layout.tensors, dataLength: layout.dataLength, source };
+  const classNames = options.classNames ?? (config.head.numClasses === COCO_CLASS_NAMES.length ? COCO_CLASS_NAMES : []);
+  if (classNames.length > 0) {
+    const problems = classNameProblems(classNames, config.head.numClasses);
+    if (problems.length > 0) throw new InvalidArgumentError('class names', problems.join('; '));
+  }
+  const draft: WeightsHeader = { config, tensors: layout.tensors, dataLength: layout.dataLength, source, ...(classNames.length > 0 ? { classNames } : {}) };
   const dataStart = encodeFileHead(draft).length;
   const out = new Uint8Array(dataStart + layout.dataLength);
 

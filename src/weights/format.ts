@@ -54,6 +54,8 @@ export interface WeightsHeader {
   /** Bytes of the data section. */
   readonly dataLength: number;
   readonly source?: SourceInfo;
+  /** Class names by class id (`head.numClasses` of them), when the converter recorded them. */
+  readonly classNames?: readonly string[];
 }
 
 export interface Preamble {
@@ -171,6 +173,7 @@ export function encodeHeader(header: WeightsHeader): Uint8Array {
       tensors: header.tensors.map((t) => ({ ...t, dtype: upper(t.dtype) })),
       dataLength: header.dataLength,
       source: header.source,
+      classNames: header.classNames ?? [],
     },
     WEIGHTS_HEADER_SCHEMA,
   );
@@ -248,6 +251,8 @@ export function decodeHeader(bytes: Uint8Array): WeightsHeader {
   if (problems.length === 0 && dataLength !== alignUp(end)) {
     problems.push(`data length ${dataLength} does not match the tensor table (which ends at ${end}, ${alignUp(end)} with padding)`);
   }
+  const classNames = raw.classNames as readonly string[];
+  if (classNames.length > 0) problems.push(...classNameProblems(classNames, config.head?.numClasses));
   if (problems.length > 0) throw new WeightsFormatError(`invalid header: ${problems.slice(0, 20).join('; ')}`);
   const source = raw.source as Obj | undefined;
   return {
@@ -255,7 +260,20 @@ export function decodeHeader(bytes: Uint8Array): WeightsHeader {
     tensors,
     dataLength,
     source: source ? { fileName: source.fileName as string, format: source.format as string, converter: source.converter as string } : undefined,
+    ...(classNames.length > 0 ? { classNames: [...classNames] } : {}),
   };
+}
+
+/** At most this many characters per class name. */
+export const MAX_CLASS_NAME_LENGTH = 256;
+
+/** What is wrong with a list of class names for a model of `numClasses` classes (empty: nothing). */
+export function classNameProblems(names: readonly string[], numClasses: number | undefined): string[] {
+  const problems: string[] = [];
+  if (names.length !== numClasses) problems.push(`${names.length} class names for ${numClasses} classes`);
+  const bad = names.findIndex((n) => n.trim().length === 0 || n.length > MAX_CLASS_NAME_LENGTH);
+  if (bad >= 0) problems.push(`class name ${bad} is empty or longer than ${MAX_CLASS_NAME_LENGTH} characters`);
+  return problems;
 }
 
 /** Places tensors in the data section (in the given order, each 64-byte aligned). */

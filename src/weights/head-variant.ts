@@ -21,7 +21,7 @@ export function fixedHeadVariant(bytes: Uint8Array): Uint8Array {
   });
   const layout = layoutTensors(kept.map((t) => ({ name: t.name, shape: t.shape, dtype: t.dtype })));
   const tensors = layout.tensors.map((t, i) => ({ ...t, crc32: kept[i]!.crc32 }));
-  const out: WeightsHeader = { config, tensors, dataLength: layout.dataLength, source: header.source };
+  const out: WeightsHeader = { ...header, config, tensors, dataLength: layout.dataLength };
   const head = encodeFileHead(out);
   const file = new Uint8Array(head.length + layout.dataLength);
   file.set(head);

@@ -91,4 +91,5 @@ export const WEIGHTS_HEADER_SCHEMA = message('WeightsHeader', [
   { name: 'tensors', id: 2, type: TENSOR, repeated: true },
   { name: 'dataLength', id: 3, type: 'uint64' },
   { name: 'source', id: 4, type: SOURCE },
+  { name: 'classNames', id: 5, type: 'string', repeated: true },
 ]);

@@ -4,12 +4,14 @@
  * checksum) and the padding are written anew. Used for files converted before version 2, when the
  * original checkpoint is not at hand; every tensor's CRC is checked before anything is written.
  */
-import { WeightsFormatError } from '../errors';
+import { InvalidArgumentError, WeightsFormatError } from '../errors';
 import { crc32 } from './crc32';
 import {
   alignUp,
+  classNameProblems,
   dataStartFor,
   decodeHeader,
+  encodeHeader,
   encodePreamble,
   MAX_HEADER_BYTES,
   PREAMBLE_BYTES,
@@ -28,7 +30,11 @@ export interface ReencodeResult {
   readonly header: WeightsHeader;
 }
 
-export function reencodeWeights(file: Uint8Array): ReencodeResult {
+/**
+ * `classNames` replaces the recorded class names (the header is then encoded anew; the data
+ * section is still copied verbatim).
+ */
+export function reencodeWeights(file: Uint8Array, options: { readonly classNames?: readonly string[] } = {}): ReencodeResult {
   if (file.length < V1_PREAMBLE_BYTES || String.fromCharCode(...file.subarray(0, 4)) !== WEIGHTS_MAGIC) {
     throw new WeightsFormatError('not a dynamic-head weights file');
   }
@@ -48,7 +54,13 @@ export function reencodeWeights(file: Uint8Array): ReencodeResult {
   } else {
     throw new WeightsFormatError(`cannot upgrade format version ${version}`);
   }
-  const header = decodeHeader(body);
+  let header = decodeHeader(body);
+  if (options.classNames) {
+    const problems = classNameProblems(options.classNames, header.config.head.numClasses);
+    if (problems.length > 0) throw new InvalidArgumentError('class names', problems.join('; '));
+    header = { ...header, classNames: [...options.classNames] };
+    body = encodeHeader(header);
+  }
   const data = file.subarray(dataStart);
   if (data.length !== header.dataLength) {
     throw new WeightsFormatError(`the data section has ${data.length} bytes, the header declares ${header.dataLength}`);

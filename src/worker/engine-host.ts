@@ -48,10 +48,11 @@ export class EngineHost {
         this.stale = true;
       });
       this.request = request;
-      this.engine = await this.loadEngine(this.runtime, request, onProgress);
-      const numClasses = this.engine.config.head.numClasses;
-      this.labels = Array.from({ length: numClasses }, (_, k) => request.labels?.[k] ?? `class ${k}`);
-      return this.info(this.engine, performance.now() - t0);
+      const engine = await this.loadEngine(this.runtime, request, onProgress);
+      this.engine = engine;
+      // Names given to createDetector, else the weights file's, else `class <id>`.
+      this.labels = Array.from({ length: engine.config.head.numClasses }, (_, k) => request.labels?.[k] ?? engine.classNames?.[k] ?? `class ${k}`);
+      return this.info(engine, performance.now() - t0);
     });
   }
 
