@@ -61,3 +61,21 @@ test('image size: a 16384² canvas and a PNG claiming 16384² are refused in < 5
     expect(run.afterwards).toBeGreaterThan(0);
   }
 });
+
+test('AbortSignal: a load aborted while compiling rejects with AbortError and stops its worker; an aborted queued detect is skipped; the detector stays usable', async ({ page }) => {
+  await page.goto('/e2e/lifecycle/index.html');
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  const run = await page.evaluate(() => window.lifecycle.abortRuns());
+  console.log(`abort: ${JSON.stringify(run)}`);
+  expect(run.load.phase).toBe('compiling');
+  expect(run.load.outcome).toBe('AbortError: createDetector was aborted (the user left).');
+  expect(run.preAborted).toMatch(/^AbortError: detect was aborted/);
+  const [a, b, c, d] = run.queued.outcomes;
+  expect(c).toMatch(/^AbortError/);
+  for (const other of [a, b, d]) expect(other).toMatch(/^[1-9]\d* detections$/);
+  expect(run.queued.abortedMs).toBeLessThan(100);
+  expect(run.queued.skippedCalls).toBe(1);
+  expect(run.afterwards).toBeGreaterThan(0);
+  // Both detectors' workers are gone (the aborted load's at once, the other after dispose).
+  await expect.poll(() => page.workers().length, { timeout: 10_000 }).toBe(0);
+});

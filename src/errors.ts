@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'CHECKPOINT_MISMATCH'
   | 'WEIGHTS_FETCH'
   | 'UNSUPPORTED_IMAGE'
-  | 'ENGINE_DISPOSED';
+  | 'ENGINE_DISPOSED'
+  | 'ABORTED';
 
 export class DynamicHeadError extends Error {
   // Names are spelled out, never taken from `new.target.name`: a minifier renames classes.
@@ -187,6 +188,16 @@ export class EngineDisposedError extends DynamicHeadError {
   }
 }
 
+/** The caller's `AbortSignal` fired: the call (or the load) was given up; the detector stays usable after an aborted `detect`. */
+export class AbortError extends DynamicHeadError {
+  override name = 'AbortError';
+  constructor(what: string, reason?: unknown) {
+    // The default reason (a DOMException named AbortError) says nothing more than this message.
+    const said = reason instanceof Error && reason.name !== 'AbortError' ? reason.message : typeof reason === 'string' ? reason : '';
+    super('ABORTED', `${what} was aborted${said ? ` (${said})` : ''}.`);
+  }
+}
+
 /** Every error class by its code: what a serialised error is rebuilt as. */
 const ERROR_CLASSES: { readonly [C in ErrorCode]: abstract new (...args: never[]) => DynamicHeadError } = {
   WEBGPU_UNAVAILABLE: WebGPUUnavailableError,
@@ -202,6 +213,7 @@ const ERROR_CLASSES: { readonly [C in ErrorCode]: abstract new (...args: never[]
   WEIGHTS_FETCH: WeightsFetchError,
   UNSUPPORTED_IMAGE: UnsupportedImageError,
   ENGINE_DISPOSED: EngineDisposedError,
+  ABORTED: AbortError,
 };
 
 /**

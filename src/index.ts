@@ -31,6 +31,7 @@ export type {
   WeightsInput,
 } from './api/types';
 export {
+  AbortError,
   AdapterUnavailableError,
   CheckpointFormatError,
   CheckpointMismatchError,

@@ -165,7 +165,59 @@ async function detectPngClaiming(width: number, height: number): Promise<{ ms: n
   }
 }
 
-const api = { disposeDuringDetect, soak, detectCanvas, detectPngClaiming };
+export interface AbortRun {
+  readonly load: { readonly outcome: string; readonly ms: number; readonly phase: string | undefined };
+  readonly preAborted: string;
+  readonly queued: { readonly outcomes: string[]; readonly abortedMs: number; readonly skippedCalls: number };
+  readonly afterwards: number;
+}
+
+const outcome = (e: unknown) => `${(e as Error).name}: ${(e as Error).message}`;
+
+/** AbortSignal: a load given up mid-way, a detect given up before it starts, one of 4 queued. */
+async function abortRuns(): Promise<AbortRun> {
+  const controller = new AbortController();
+  let phase: string | undefined;
+  const t0 = performance.now();
+  const loading = createDetector({
+    weights: weightsUrl,
+    cache: false,
+    signal: controller.signal,
+    onProgress: (p) => {
+      phase = p.phase;
+      if (p.phase === 'compiling') controller.abort(new Error('the user left'));
+    },
+  });
+  const load = await loading.then(
+    async (d) => {
+      await d.dispose();
+      return { outcome: 'resolved', ms: performance.now() - t0, phase };
+    },
+    (e: unknown) => ({ outcome: outcome(e), ms: performance.now() - t0, phase }),
+  );
+  const detector = (await createDetector({ weights: weightsUrl, cache: false })) as DebugDetector;
+  try {
+    const png = await sample();
+    const preAborted = await detector.detect(png, { signal: AbortSignal.abort() }).then(() => 'resolved', outcome);
+    const bitmaps = await Promise.all([0, 1, 2, 3].map(() => createImageBitmap(png)));
+    const third = new AbortController();
+    const calls = bitmaps.map((b, i) => detector.detect(b, i === 2 ? { signal: third.signal } : {}));
+    const settled = calls.map((c) => c.then(() => performance.now(), () => performance.now()));
+    // Wait until all four are in the worker (one running, three queued), then give up the third.
+    for (let i = 0; i < 200 && (await detector.debugStats()).pendingCalls < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    const tAbort = performance.now();
+    third.abort();
+    const abortedAt = await settled[2]!;
+    const outcomes = await Promise.all(calls.map((c) => c.then((r) => `${r.detections.length} detections`, outcome)));
+    const stats = await detector.debugStats();
+    const afterwards = (await detector.detect(png)).detections.length;
+    return { load, preAborted, queued: { outcomes, abortedMs: abortedAt - tAbort, skippedCalls: stats.skippedCalls }, afterwards };
+  } finally {
+    await detector.dispose();
+  }
+}
+
+const api = { disposeDuringDetect, soak, detectCanvas, detectPngClaiming, abortRuns };
 declare global {
   interface Window {
     lifecycle: typeof api;

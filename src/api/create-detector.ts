@@ -4,7 +4,7 @@
  * classes (see `worker/error-transfer.ts`).
  */
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
-import { EngineDisposedError, InvalidArgumentError } from '../errors';
+import { AbortError, EngineDisposedError, InvalidArgumentError } from '../errors';
 import { registerErrorTransfer } from '../worker/error-transfer';
 import type { DisposeReport, EngineWorkerApi, GateRequest, LoadRequest, ProgressEvent, WorkerStats } from '../worker/protocol';
 import { toImageBitmap } from './image-bitmap';
@@ -54,8 +54,38 @@ function warmupImageSize(size: WarmupSize): [number, number] | undefined {
   return [height!, width!];
 }
 
+/**
+ * `promise`, or an AbortError as soon as `signal` fires (then `onAbort` runs once). The work
+ * behind `promise` is not interrupted; its outcome is ignored.
+ */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal, what: string, onAbort?: () => void): Promise<T> {
+  if (signal.aborted) {
+    onAbort?.();
+    promise.catch(() => undefined);
+    return Promise.reject(new AbortError(what, signal.reason));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => {
+      onAbort?.();
+      reject(new AbortError(what, signal.reason));
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
+  });
+}
+
 class WorkerDetector implements Detector {
   private disposed = false;
+  private nextCallId = 1;
   private disposal: Promise<void> | undefined;
   private rejectPending!: (error: Error) => void;
   /** Rejects, at dispose(), every call still waiting for the worker. */
@@ -80,15 +110,19 @@ class WorkerDetector implements Detector {
     if (this.disposed) throw new EngineDisposedError();
     const threshold = options.scoreThreshold ?? this.scoreThreshold;
     checkThreshold(threshold, 'scoreThreshold');
+    const signal = options.signal;
+    if (signal?.aborted) throw new AbortError('detect', signal.reason);
     const t0 = performance.now();
     const bitmap = await toImageBitmap(source);
     const decodeMs = performance.now() - t0;
-    if (this.disposed) {
+    if (this.disposed || signal?.aborted) {
       bitmap.close();
-      throw new EngineDisposedError();
+      throw this.disposed ? new EngineDisposedError() : new AbortError('detect', signal!.reason);
     }
     const gates: GateRequest = options.returnGates ? 'maps' : options.gateDensities ? 'densities' : 'none';
-    const result = await this.call(this.remote.detect(transfer(bitmap, [bitmap]), { scoreThreshold: threshold, gates }));
+    const callId = this.nextCallId++;
+    const pending = this.call(this.remote.detect(transfer(bitmap, [bitmap]), { scoreThreshold: threshold, gates, callId }));
+    const result = signal ? await abortable(pending, signal, 'detect', () => void this.remote.cancel(callId).catch(() => undefined)) : await pending;
     return { ...result, timings: { ...result.timings, decodeMs: decodeMs + result.timings.decodeMs, totalMs: performance.now() - t0 } };
   }
 
@@ -162,6 +196,8 @@ export async function createDetector(options: CreateDetectorOptions): Promise<De
   if (options.labels !== undefined && !(Array.isArray(options.labels) && options.labels.every((l) => typeof l === 'string'))) {
     throw new InvalidArgumentError('labels', 'expected an array of strings');
   }
+  const signal = options.signal;
+  if (signal?.aborted) throw new AbortError('createDetector', signal.reason);
   const weights = weightsForWorker(options.weights);
   const warmup = warmupRequest(options.warmup);
   const t0 = performance.now();
@@ -177,13 +213,15 @@ export async function createDetector(options: CreateDetectorOptions): Promise<De
   const onProgress = options.onProgress;
   const progress = onProgress ? proxy((event: ProgressEvent) => onProgress({ ...event })) : undefined;
   try {
-    const loaded = await Promise.race([
+    const loading = Promise.race([
       remote.load(
         { weights, cache: options.cache ?? true, labels: options.labels, powerPreference: options.powerPreference, sparseCrossover: options.sparseCrossover, warmup },
         progress,
       ),
       failure,
     ]);
+    // Aborting a load stops the worker (below): the download, the GPU upload and the compile end with it.
+    const loaded = signal ? await abortable(loading, signal, 'createDetector') : await loading;
     const model: ModelInfo = { ...loaded, loadTimings: { ...loaded.loadTimings, totalMs: performance.now() - t0 } };
     return new WorkerDetector(worker, remote, failure, model, options.scoreThreshold);
   } catch (error) {

@@ -80,6 +80,8 @@ export interface CreateDetectorOptions {
    * the first `detect` (or an explicit `warmup`).
    */
   readonly warmup?: boolean | WarmupOptions;
+  /** Gives up the load: `createDetector` rejects with `AbortError` and the worker is stopped. */
+  readonly signal?: AbortSignal;
 }
 
 export interface DetectOptions {
@@ -89,6 +91,11 @@ export interface DetectOptions {
   readonly returnGates?: boolean;
   /** Return per-gate and per-router densities (counted on the GPU by every run; cheap). */
   readonly gateDensities?: boolean;
+  /**
+   * Gives up this call: it rejects with `AbortError` at once; a queued call is skipped in the
+   * worker, a running one finishes there and its result is dropped. The detector stays usable.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface Detection {

@@ -7,7 +7,7 @@
  * directly on Dawn.
  */
 import type { DetectResult, ModelInfo, WarmupResult } from '../api/types';
-import { InvalidArgumentError } from '../errors';
+import { AbortError, InvalidArgumentError } from '../errors';
 import type { GpuRuntime, RuntimeOptions } from '../gpu/runtime';
 import { DetectorEngine, type EngineImage } from '../model/engine';
 import { CallQueue } from './call-queue';
@@ -30,6 +30,9 @@ export class EngineHost {
   private engine: DetectorEngine | undefined;
   private request: LoadRequest | undefined;
   private labels: readonly string[] = [];
+  /** Call ids whose callers aborted before the call started. */
+  private readonly cancelled = new Set<number>();
+  private skipped = 0;
   private stale = false;
   private reloadCount = 0;
   private disposal: Promise<DisposeReport> | undefined;
@@ -59,6 +62,15 @@ export class EngineHost {
   detect(source: PixelSource, options: WorkerDetectOptions): Promise<DetectResult> {
     const queuedAt = performance.now();
     return this.queue.run(async () => {
+      if (options.callId !== undefined) {
+        // Calls run in id order: a cancel for an earlier id came after that call had started.
+        for (const id of this.cancelled) if (id < options.callId) this.cancelled.delete(id);
+        if (this.cancelled.delete(options.callId)) {
+          this.skipped++;
+          source.discard();
+          throw new AbortError('detect');
+        }
+      }
       const t0 = performance.now();
       const pixels = source.read();
       const decodeMs = performance.now() - t0;
@@ -115,7 +127,12 @@ export class EngineHost {
 
   stats(): WorkerStats {
     const memory = (performance as { memory?: { usedJSHeapSize?: number } }).memory;
-    return { liveBuffers: this.census.current, jsHeapBytes: memory?.usedJSHeapSize, pendingCalls: this.queue.pending };
+    return { liveBuffers: this.census.current, jsHeapBytes: memory?.usedJSHeapSize, pendingCalls: this.queue.pending, skippedCalls: this.skipped };
+  }
+
+  /** Marks a queued detect as given up: it is skipped when its turn comes (a running one finishes). */
+  cancel(callId: number): void {
+    this.cancelled.add(callId);
   }
 
   /**

@@ -41,6 +41,10 @@ class EngineWorker implements EngineWorkerApi {
     return this.host.stats();
   }
 
+  cancel(callId: number): void {
+    this.host.cancel(callId);
+  }
+
   dispose(): Promise<DisposeReport> {
     return this.host.dispose();
   }

@@ -19,6 +19,8 @@ export type GateRequest = 'none' | 'densities' | 'maps';
 export interface WorkerDetectOptions {
   readonly scoreThreshold?: number;
   readonly gates: GateRequest;
+  /** Names the call for `cancel(callId)` (its caller's AbortSignal). */
+  readonly callId?: number;
 }
 
 export interface ProgressEvent {
@@ -46,6 +48,8 @@ export interface WorkerStats {
   /** `performance.memory.usedJSHeapSize` where the browser has it. */
   readonly jsHeapBytes?: number;
   readonly pendingCalls: number;
+  /** Detect calls cancelled before they started (their work skipped). */
+  readonly skippedCalls: number;
 }
 
 export interface EngineWorkerApi {
@@ -59,6 +63,8 @@ export interface EngineWorkerApi {
   /** How many times weights were reloaded after a device loss. */
   reloads(): number;
   stats(): WorkerStats;
+  /** The caller gave up on call `callId`: if it has not started, it is skipped (AbortError). */
+  cancel(callId: number): void;
   /**
    * Rejects queued calls, waits for the running one, frees the engine's GPU memory and destroys
    * the device; resolves with what was left.

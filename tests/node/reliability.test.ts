@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeSeries, nodeSample, soak, startMiddleEnd } from '../../bench/soak-series';
 import { decodeImage } from '../../src/cli/image';
-import { EngineDisposedError } from '../../src/errors';
+import { AbortError, EngineDisposedError } from '../../src/errors';
 import { createNodeRuntime } from '../../src/gpu/node-gpu';
 import type { GpuRuntime } from '../../src/gpu/runtime';
 import { DetectorEngine } from '../../src/model/engine';
@@ -127,6 +127,39 @@ describe('EngineHost (the worker, in Node): dispose during a detect with 3 queue
     const result = await again.detect(source(0), { gates: 'densities' });
     expect(result.detections.length).toBeGreaterThan(0);
     expect((await again.dispose()).liveBuffers.buffers).toBe(0);
+  });
+});
+
+describe('EngineHost (the worker, in Node): a cancelled queued detect', () => {
+  it('is skipped with AbortError (its pixels never read); the calls around it run; a cancel for a running call changes nothing', async () => {
+    const host = new EngineHost(newRuntime);
+    await host.load(request);
+    try {
+      const read: number[] = [];
+      const discarded: number[] = [];
+      const source = (i: number): PixelSource => ({
+        read: () => {
+          read.push(i);
+          return sample;
+        },
+        discard: () => discarded.push(i),
+      });
+      const calls = [1, 2, 3].map((id) => host.detect(source(id), { gates: 'none', callId: id }));
+      host.cancel(2);
+      const outcomes = await Promise.all(calls.map((c) => c.then((r) => r.detections.length, (e: unknown) => e)));
+      expect(outcomes[1]).toBeInstanceOf(AbortError);
+      expect(outcomes[0]).toBeGreaterThan(0);
+      expect(outcomes[2]).toBe(outcomes[0]);
+      expect(read).toEqual([1, 3]);
+      expect(discarded).toContain(2);
+      expect(host.stats().skippedCalls).toBe(1);
+      // Cancelling a call that already ran (or runs) skips nothing later.
+      host.cancel(3);
+      expect(((await host.detect(source(4), { gates: 'none', callId: 4 })).detections.length)).toBe(outcomes[0]);
+      expect(host.stats().skippedCalls).toBe(1);
+    } finally {
+      await host.dispose();
+    }
   });
 });
 
