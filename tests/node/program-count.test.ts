@@ -71,6 +71,7 @@ function count(config: ModelConfig, height: number, width: number) {
   const readback = {
     gpu: readBytes(detector.graph, readRequests(detector, { maps: false, candidates: true })),
     cpu: readBytes(detector.graph, readRequests(detector, { maps: true, candidates: false })),
+    mapsWords: detector.head.levels.rows * (config.head.numClasses + 5),
   };
   return { byStage, indirect, total, padded: sizes.paddedSize, readback, selectsOnGpu: detector.candidates !== undefined };
 }
@@ -102,6 +103,14 @@ describe('programs per inference', () => {
     expect(r50d8.head.numClasses).toBe(80);
     expect(c.byStage.candidates).toBe(4);
     expect(c.readback.gpu).toBeLessThanOrEqual(160_000);
+  });
+
+  it('more than 1024 candidates a level: no GPU selection, the full maps are read back', () => {
+    const wide: ModelConfig = { ...r50d8, test: { ...r50d8.test, topkCandidates: 2000 } };
+    const c = count(wide, 800, 1333);
+    expect(c.selectsOnGpu).toBe(false);
+    expect(c.byStage.candidates).toBeUndefined();
+    expect(c.readback.gpu).toBe(c.readback.cpu - 4 * c.readback.mapsWords);
   });
 
   it('a fixed D8 head: ≤ 120 head programs', () => {
