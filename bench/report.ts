@@ -12,6 +12,7 @@ const STAGE_COLOURS: Record<string, string> = {
   fpn: '#3a9a4d',
   head: '#e07b24',
   predictor: '#b5404a',
+  candidates: '#8c6d31',
   'post-process (CPU)': '#7b5cb8',
 };
 

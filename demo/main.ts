@@ -306,6 +306,7 @@ function showTimings(result: DetectResult): void {
     ['Pre-process (CPU)', `${t.preprocessMs.toFixed(1)} ms`],
     [`GPU (${t.gpuTimer}, pre-process kernels included)`, `${t.gpuMs.toFixed(1)} ms`],
     ['Post-process (CPU)', `${t.postprocessMs.toFixed(1)} ms`],
+    ['Read back from the GPU', `${(result.readbackBytes / 1024).toFixed(1)} KiB`],
     ['Total', `${t.totalMs.toFixed(1)} ms`],
     ['Executed / dense MACs', formatMacs(result.macs)],
   ];

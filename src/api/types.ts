@@ -153,9 +153,9 @@ export interface DetectTimings {
   readonly gpuMs: number;
   /** How gpuMs was measured: `timestamp-query` (GPU time) or `wall-clock`. */
   readonly gpuTimer: string;
-  /** gpuMs by stage (preprocess, backbone, fpn, head, predictor). */
+  /** gpuMs by stage (preprocess, backbone, fpn, head, predictor, candidates). */
   readonly gpuStages: Readonly<Record<string, number>>;
-  /** FCOS post-processing on the CPU: score threshold, top-k, box decoding, NMS. */
+  /** FCOS post-processing on the CPU: reading the GPU-selected candidates (threshold, top-k and box decoding ran on the GPU), NMS, rescaling. */
   readonly postprocessMs: number;
   /** From the call to the resolved promise, on the page. */
   readonly totalMs: number;
@@ -183,6 +183,11 @@ export interface DetectResult {
   readonly routerDensities?: RouterDensity[];
   readonly macs?: MacCounts;
   readonly timings: DetectTimings;
+  /**
+   * Bytes the GPU sent back for this call: normally the FCOS candidates only (selected on the
+   * GPU, at most min(1000, H·W) per level) plus a few router counts; gate maps add theirs.
+   */
+  readonly readbackBytes: number;
 }
 
 export interface AdapterSummary {

@@ -199,9 +199,9 @@ export async function runDetect(args: readonly string[]): Promise<number> {
       const id = path.basename(imagePath).replace(/\.[^.]+$/, '');
       if (values.dump) manifestImages.push(dump(values.dump, id, imagePath, result));
       if (values.json) {
-        const { sizes, timings, routerDensities, gateDensities, macs } = result;
+        const { sizes, timings, routerDensities, gateDensities, macs, readbackBytes } = result;
         const detections = result.detections.map((d) => ({ ...d, label: labels[d.classId]! }));
-        process.stdout.write(`${JSON.stringify({ image: imagePath, sizes, timings, detections, routerDensities, gateDensities, macs })}\n`);
+        process.stdout.write(`${JSON.stringify({ image: imagePath, sizes, timings, readbackBytes, detections, routerDensities, gateDensities, macs })}\n`);
       } else {
         process.stdout.write(`${imagePath}: ${result.detections.length} detections (${image.width}×${image.height}, input ${result.sizes.padded.join('×')})\n`);
         const width = Math.max(0, ...result.detections.map((d) => labels[d.classId]!.length));
@@ -215,7 +215,7 @@ export async function runDetect(args: readonly string[]): Promise<number> {
         process.stderr.write(
           `${id}: detect ${wall.toFixed(0)} ms: compile ${t.compileMs.toFixed(0)} ms, pre-process ${t.preprocessMs.toFixed(1)} ms, ` +
             `GPU ${t.gpuMs.toFixed(0)} ms (${t.gpuTimer}: ${Object.entries(t.gpuStages).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}), ` +
-            `post-process ${t.postprocessMs.toFixed(1)} ms; planned activations ${(stats.plannedBytes / 2 ** 20).toFixed(1)} MiB ` +
+            `post-process ${t.postprocessMs.toFixed(1)} ms; read back ${(result.readbackBytes / 1024).toFixed(1)} KiB (candidates on the ${result.candidateSelection}); planned activations ${(stats.plannedBytes / 2 ** 20).toFixed(1)} MiB ` +
             `vs ${(stats.naiveBytes / 2 ** 20).toFixed(1)} MiB naive; ${stats.nodes} nodes\n`,
         );
       }

@@ -3,7 +3,7 @@ import type { KernelProgram } from '../gpu/kernel';
 import type { GpuRuntime } from '../gpu/runtime';
 import { PassTimer, type PassTimings } from '../gpu/timing';
 import type { Tensor } from '../ops/tensor';
-import type { BufferCopy, Graph, ReadRequest, Stage, Value } from './graph';
+import { readBytes, type BufferCopy, type Graph, type ReadRequest, type Stage, type Value } from './graph';
 import { planMemory, type MemoryPlan } from './memory-plan';
 
 /** One stage's work: buffer copies first, then its programs in one compute pass. */
@@ -17,6 +17,8 @@ export interface RunResult {
   /** Host copies of the requested values (or slices), keyed by request. */
   readonly outputs: Map<ReadRequest, ArrayBuffer>;
   readonly timings?: PassTimings;
+  /** Bytes copied back to the host (the requested values and slices). */
+  readonly readbackBytes: number;
 }
 
 const rangeOf = (graph: Graph, r: ReadRequest) =>
@@ -159,7 +161,7 @@ export class CompiledGraph {
       const result = new Map<ReadRequest, ArrayBuffer>();
       outputs.forEach((request, i) => result.set(request, mapped.slice(offsets[i]!, offsets[i]! + ranges[i]!.byteLength)));
       staging.unmap();
-      return { outputs: result, timings };
+      return { outputs: result, timings, readbackBytes: readBytes(this.graph, outputs) };
     } finally {
       staging.destroy();
       timer?.destroy();

@@ -16,7 +16,7 @@ export interface Value {
 }
 
 /** The pipeline stage a node belongs to: one compute pass (and one timing) per stage. */
-export type Stage = 'preprocess' | 'backbone' | 'fpn' | 'head' | 'predictor';
+export type Stage = 'preprocess' | 'backbone' | 'fpn' | 'head' | 'predictor' | 'candidates';
 
 export interface BuildContext {
   /** The planned storage of a value, as a tensor of its shape. */
@@ -43,6 +43,11 @@ export interface ReadRange {
 
 /** What a run reads back: whole values or slices of them. */
 export type ReadRequest = Value | ReadRange;
+
+/** Bytes that reading `requests` back copies to the host. */
+export function readBytes(graph: Graph, requests: readonly ReadRequest[]): number {
+  return requests.reduce((n, r) => n + ('value' in r ? r.byteLength : graph.byteLength(r)), 0);
+}
 
 export interface GraphNode {
   readonly name: string;

@@ -1,8 +1,9 @@
-import { Graph, type Value } from '../graph/graph';
+import { Graph, type ReadRequest, type Value } from '../graph/graph';
 import { DEFAULT_SPARSE_CROSSOVER } from '../ops/sparse-crossover';
 import type { ModelConfig } from '../weights/config';
 import { buildHead, LEVEL_NAMES, planHead, type HeadExecution, type HeadPlan, type RouterCounts } from './dynamic-head';
 import type { Taps } from './taps';
+import { buildCandidates, type CandidateOutputs } from './fcos-candidates';
 import { buildPredictors, type HeadOutputs } from './fcos-head';
 import { buildFpn } from './fpn';
 import { LayerBuilder, type WeightTable } from './layers';
@@ -17,6 +18,8 @@ export interface DetectorGraph {
   readonly image: Value;
   readonly fpn: Value[];
   readonly head: HeadOutputs;
+  /** The GPU candidate selection (absent when a level could keep more than it sorts: CPU path). */
+  readonly candidates?: CandidateOutputs;
   /** How the head executes (the one policy point). */
   readonly plan: HeadPlan;
   /** Where each router's per-segment active counts are read (dynamic head). */
@@ -27,7 +30,7 @@ export interface DetectorGraph {
 
 /**
  * The whole network for one padded input size as a graph: ResNet → FPN → two towers → FCOS
- * predictors. With `taps`, FPN outputs, every gate/mask/router output are kept as outputs too
+ * predictors → FCOS candidate selection. With `taps`, FPN outputs, every gate/mask/router output are kept as outputs too
  * (named like the reference's golden files); otherwise their memory is reused.
  */
 export function buildDetectorGraph(
@@ -56,6 +59,21 @@ export function buildDetectorGraph(
   const head = buildPredictors(layers, towers.output, plan, config);
   graph.markOutput(head.cls);
   graph.markOutput(head.boxCtr);
+  const candidates = buildCandidates(graph, head, config);
   for (const tap of taps.values()) graph.markOutput(tap.value);
-  return { graph, image, fpn, head, plan, counts: towers.counts, taps };
+  return { graph, image, fpn, head, candidates, plan, counts: towers.counts, taps };
+}
+
+/**
+ * What one run reads back: the head's full maps (`maps`: the CPU candidate path, or taps), the
+ * GPU's candidate records (`candidates`, when the graph has them), the routers' counts and the taps.
+ */
+export function readRequests(detector: DetectorGraph, what: { readonly maps: boolean; readonly candidates: boolean }): ReadRequest[] {
+  const { head, candidates } = detector;
+  return [
+    ...(what.maps ? [head.cls, head.boxCtr] : []),
+    ...(what.candidates && candidates ? [candidates.out] : []),
+    ...detector.counts.map((c) => c.range),
+    ...new Set([...detector.taps.values()].map((t) => t.value)),
+  ];
 }

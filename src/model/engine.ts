@@ -3,12 +3,13 @@ import { planPreprocess, validateImageSize, validateRgbaPixels } from '../ops/pr
 import type { KernelProgram } from '../gpu/kernel';
 import { InputStage, isRgbaPixels, type EngineImage } from './input-stage';
 import type { Detection } from './detection';
-import { fcosPostprocess } from './fcos-postprocess';
+import { candidateSettings, readCandidates } from './fcos-candidates';
+import { fcosDetections, fcosPostprocess } from './fcos-postprocess';
 import type { BufferScope } from '../gpu/buffers';
 import type { GpuRuntime } from '../gpu/runtime';
 import type { PassTimings } from '../gpu/timing';
 import { CompiledGraph } from '../graph/executor';
-import type { ReadRequest } from '../graph/graph';
+import type { FcosCandidateLayout } from '../ops/fcos-candidates';
 import type { PackedLevels } from '../ops/packed-levels';
 import type { HeadPlan, RouterCounts } from './dynamic-head';
 import { TOWERS } from './head-weights';
@@ -18,7 +19,7 @@ import type { InputConfig, ModelConfig } from '../weights/config';
 import { expectedTensors } from '../weights/engine-tensors';
 import type { TensorInfo } from '../weights/format';
 import { loadWeights, type WeightsSource } from '../weights/loader';
-import { buildDetectorGraph, DEFAULT_EXECUTION, type DetectorGraph } from './detector-graph';
+import { buildDetectorGraph, DEFAULT_EXECUTION, readRequests, type DetectorGraph } from './detector-graph';
 import type { HeadExecution } from './dynamic-head';
 import { headMacs, type MacReport } from './macs';
 import { LEVEL_NAMES } from './dynamic-head';
@@ -52,9 +53,19 @@ export interface DetectOptions {
   readonly returnGates?: boolean;
   /** Also return every tapped intermediate tensor (FPN levels, gates, masks, router outputs). */
   readonly returnTaps?: boolean;
+  /**
+   * Where the FCOS candidates (sigmoid, threshold, per-level top-k, box decoding) are selected:
+   * 'gpu' (default): after the predictors, in the same submission, and only they are read back;
+   * 'cpu': every level's full class/box/centerness maps are read back and selected on the CPU
+   * (the reference path; also used when a level could keep more candidates than the GPU
+   * selection sorts, MAX_CANDIDATES_PER_LEVEL). Both give identical detections.
+   */
+  readonly candidates?: CandidateSelection;
   /** Time every GPU program on its own (benchmarks): `timings.gpuPrograms`, keyed `<stage>/<label>`. */
   readonly profile?: boolean;
 }
+
+export type CandidateSelection = 'gpu' | 'cpu';
 
 export interface GateMap {
   readonly name: string;
@@ -89,6 +100,10 @@ export interface DetectionResult {
   readonly macs: MacReport;
   /** [h, w] of each FPN level the head ran on. */
   readonly levelSizes: readonly (readonly [number, number])[];
+  /** Where the candidates were selected (see DetectOptions.candidates). */
+  readonly candidateSelection: CandidateSelection;
+  /** Bytes read back from the GPU for this call (candidates or full maps, router counts, taps). */
+  readonly readbackBytes: number;
 }
 
 /** Where one `detect` went, in milliseconds (see DetectTimings in src/api/types.ts). */
@@ -103,7 +118,10 @@ export interface DetectionTimings {
   readonly gpuTimer: string;
   /** gpuMs by stage. */
   readonly gpuStages: Record<string, number>;
-  /** FCOS post-processing on the CPU. */
+  /**
+   * FCOS post-processing on the CPU: with GPU candidates, decoding the read-back records and
+   * NMS; on the CPU path, threshold, top-k, decoding and NMS over the full maps.
+   */
   readonly postprocessMs: number;
   /** With `profile`: GPU milliseconds per program, keyed `<stage>/<label>`. */
   readonly gpuPrograms?: Record<string, number>;
@@ -137,6 +155,24 @@ export interface PlanStats {
   readonly naiveBytes: number;
   readonly nodes: number;
   readonly programs: number;
+}
+
+/** What one run of a plan brought back. */
+interface RunOutputs {
+  /** The full head maps per level (when read). */
+  readonly levels?: LevelOutputs[];
+  /** The GPU-selected candidates' words (when read). */
+  readonly candidates?: { readonly layout: FcosCandidateLayout; readonly words: Uint32Array };
+  readonly levelSizes: readonly (readonly [number, number])[];
+  readonly taps: Map<string, { shape: readonly number[]; data: Float32Array }>;
+  readonly timings?: PassTimings;
+  readonly counts?: ReadonlyMap<string, number>;
+  readonly readbackBytes: number;
+}
+
+function networkResult(run: RunOutputs): NetworkResult {
+  if (!run.levels) throw new Error('the head maps were not read back');
+  return { levels: run.levels, taps: run.taps, timings: run.timings, counts: run.counts };
 }
 
 interface Plan {
@@ -293,8 +329,9 @@ export class DetectorEngine {
 
   /**
    * Detects objects in an image (RGBA8 bytes, or an ImageBitmap-like source the GPU copies
-   * itself): pre-processing (Pillow BILINEAR, exact), network and the head's outputs on the GPU
-   * in one submission, then FCOS post-processing on the CPU. Boxes are in the image's pixels.
+   * itself): pre-processing (Pillow BILINEAR, exact), network and the FCOS candidate selection
+   * (sigmoid, threshold, per-level top-k, box decoding) on the GPU in one submission, only the
+   * candidates read back, then NMS and rescaling on the CPU. Boxes are in the image's pixels.
    * Any size is accepted: a source beyond the GPU's limits is resampled in pieces.
    */
   async detect(image: EngineImage, options: DetectOptions = {}): Promise<DetectionResult> {
@@ -306,33 +343,39 @@ export class DetectorEngine {
     const sizes = planPreprocess(image.height, image.width, this.config.input);
     const [ph, pw] = sizes.paddedSize;
     const taps = (options.returnGates ?? false) || (options.returnTaps ?? false);
+    const wantGpu = (options.candidates ?? 'gpu') === 'gpu';
     const tPlan = performance.now();
     let compileMs = 0;
     let stagingMs = 0;
     let t1 = 0;
-    const network = await this.withPlan(ph, pw, taps, (plan) => {
+    const run = await this.withPlan(ph, pw, taps, (plan) => {
       compileMs = performance.now() - tPlan;
+      const gpu = wantGpu && plan.detector.candidates !== undefined;
       return this.exclusive(async () => {
         const tStage = performance.now();
         const prefix = await this.inputStage().stage(image, this.config.input, sizes, plan.compiled.tensor(plan.detector.image));
         t1 = performance.now();
         stagingMs = t1 - tStage;
-        return this.execute(plan, { timed: true, profile: options.profile, prefix });
+        return this.execute(plan, { timed: true, profile: options.profile, prefix, scoreThreshold: threshold, maps: !gpu || (options.returnTaps ?? false), candidates: gpu });
       });
     });
     const t2 = performance.now();
+    const test = { ...this.config.test, scoreThresh: threshold };
+    const frame = { originalSize: sizes.originalSize, resizedSize: sizes.resizedSize };
     const strides = this.config.fpn.strides;
-    const post = fcosPostprocess(
-      network.levels.map((level, l) => ({ ...level, stride: strides[l]! })),
-      this.config.head.numClasses,
-      { ...this.config.test, scoreThresh: threshold },
-      { originalSize: sizes.originalSize, resizedSize: sizes.resizedSize },
-    );
+    const post = run.candidates
+      ? fcosDetections(readCandidates(run.candidates.words, run.candidates.layout), test, frame)
+      : fcosPostprocess(
+          run.levels!.map((level, l) => ({ ...level, stride: strides[l]! })),
+          this.config.head.numClasses,
+          test,
+          frame,
+        );
     const t3 = performance.now();
-    const levelSizes = network.levels.map((level) => [level.height, level.width] as const);
-    const densities = network.counts ? gateDensities(network.counts, levelSizes) : undefined;
+    const { levelSizes } = run;
+    const densities = run.counts ? gateDensities(run.counts, levelSizes) : undefined;
     const gates = options.returnGates
-      ? [...network.taps]
+      ? [...run.taps]
           .filter(([name]) => name.includes('.gate.'))
           .map(([name, tap]) => ({
             name,
@@ -348,18 +391,20 @@ export class DetectorEngine {
       timings: {
         compileMs,
         preprocessMs: tPlan - t0 + stagingMs,
-        gpuMs: network.timings?.total ?? t2 - t1,
-        gpuTimer: network.timings?.source ?? 'wall-clock',
-        gpuStages: options.profile ? byStage(network.timings?.passes ?? {}) : network.timings?.passes ?? {},
-        ...(options.profile ? { gpuPrograms: network.timings?.passes ?? {} } : {}),
+        gpuMs: run.timings?.total ?? t2 - t1,
+        gpuTimer: run.timings?.source ?? 'wall-clock',
+        gpuStages: options.profile ? byStage(run.timings?.passes ?? {}) : run.timings?.passes ?? {},
+        ...(options.profile ? { gpuPrograms: run.timings?.passes ?? {} } : {}),
         postprocessMs: t3 - t2,
       },
       gates,
-      taps: options.returnTaps ? network : undefined,
+      taps: options.returnTaps ? networkResult(run) : undefined,
       gateDensities: densities?.gates,
       routerDensities: densities?.routers,
-      macs: headMacs(this.config, levelSizes, network.counts),
+      macs: headMacs(this.config, levelSizes, run.counts),
       levelSizes,
+      candidateSelection: run.candidates ? 'gpu' : 'cpu',
+      readbackBytes: run.readbackBytes,
     };
   }
 
@@ -374,23 +419,66 @@ export class DetectorEngine {
       throw new InvalidArgumentError('image', `expected ${height}×${width}×3 values, got ${image.length}`);
     }
     return this.withPlan(height, width, options.taps ?? false, (plan) =>
-      this.exclusive(() => {
+      this.exclusive(async () => {
         const imageBuffer = plan.compiled.tensor(plan.detector.image).buffer;
-        return this.execute(plan, { timed: options.timed, beforeSubmit: () => this.runtime.write(imageBuffer, image) });
+        const run = await this.execute(plan, {
+          timed: options.timed,
+          beforeSubmit: () => this.runtime.write(imageBuffer, image),
+          scoreThreshold: this.config.test.scoreThresh,
+          maps: true,
+          candidates: false,
+        });
+        return networkResult(run);
       }),
     );
   }
 
-  private async execute(plan: Plan, options: { timed?: boolean; profile?: boolean; beforeSubmit?: () => void; prefix?: readonly KernelProgram[] }): Promise<NetworkResult> {
+  /**
+   * One run of a plan: writes the candidate settings for `scoreThreshold`, then reads back the
+   * full head maps (`maps`), the GPU's candidate records (`candidates`, when the plan has them),
+   * router counts and taps.
+   */
+  private async execute(
+    plan: Plan,
+    options: {
+      timed?: boolean;
+      profile?: boolean;
+      beforeSubmit?: () => void;
+      prefix?: readonly KernelProgram[];
+      scoreThreshold: number;
+      maps: boolean;
+      candidates: boolean;
+    },
+  ): Promise<RunOutputs> {
     const { detector, compiled } = plan;
     const { head, counts } = detector;
-    const tapValues = [...new Set([...detector.taps.values()].map((t) => t.value))];
-    const wanted: ReadRequest[] = [head.cls, head.boxCtr, ...counts.map((c) => c.range), ...tapValues];
-    const result = await compiled.run(wanted, options);
-    const levels = unpackPredictions(head.levels, new Float32Array(result.outputs.get(head.cls)!), new Float32Array(result.outputs.get(head.boxCtr)!));
+    const selection = detector.candidates;
+    const readCandidateRecords = options.candidates && selection !== undefined;
+    const wanted = readRequests(detector, { maps: options.maps, candidates: readCandidateRecords });
+    const settings = selection && { buffer: compiled.tensor(selection.settings).buffer, words: candidateSettings(options.scoreThreshold) };
+    const result = await compiled.run(wanted, {
+      timed: options.timed,
+      profile: options.profile,
+      prefix: options.prefix,
+      beforeSubmit: () => {
+        if (settings) this.runtime.write(settings.buffer, settings.words);
+        options.beforeSubmit?.();
+      },
+    });
+    const levels = options.maps
+      ? unpackPredictions(head.levels, new Float32Array(result.outputs.get(head.cls)!), new Float32Array(result.outputs.get(head.boxCtr)!))
+      : undefined;
     const taps = new Map([...detector.taps].map(([name, tap]) => [name, { shape: tap.shape, data: readTap(result.outputs.get(tap.value)!, tap) }]));
     const probed = counts.length > 0 ? routerCounts(detector.plan, counts, (c) => new Uint32Array(result.outputs.get(c.range)!)) : undefined;
-    return { levels, taps, timings: result.timings, counts: probed };
+    return {
+      levels,
+      candidates: readCandidateRecords ? { layout: selection.layout, words: new Uint32Array(result.outputs.get(selection.out)!) } : undefined,
+      levelSizes: head.levels.sizes,
+      taps,
+      timings: result.timings,
+      counts: probed,
+      readbackBytes: result.readbackBytes,
+    };
   }
 
   dispose(): void {

@@ -47,7 +47,7 @@ export interface FcosPostprocessResult {
 const f32 = Math.fround;
 
 /** PyTorch's float32 sigmoid, 1 / (1 + exp(−x)) rounded step by step. */
-function sigmoid32(x: number): number {
+export function sigmoid32(x: number): number {
   return f32(1 / f32(1 + f32(Math.exp(-x))));
 }
 
@@ -55,7 +55,7 @@ function sigmoid32(x: number): number {
  * Logit below which the float32 sigmoid cannot exceed `thresh`: a cheap pre-filter so the
  * sigmoid runs only on plausible candidates. The 1e-5 relative margin dwarfs float32 rounding.
  */
-function logitCut(thresh: number): number {
+export function logitCut(thresh: number): number {
   if (thresh <= 0) return -Infinity;
   const q = thresh * (1 - 1e-5);
   return Math.log(q / (1 - q));
@@ -133,7 +133,7 @@ class CandidateList {
  * it, so thresholding first and then taking the top numTopk of the survivors (ties by lower
  * index) selects the same set.
  */
-function selectTopCandidates(logits: Float32Array, numTopk: number, scoreThresh: number): { index: Uint32Array; prob: Float32Array } {
+export function selectTopCandidates(logits: Float32Array, numTopk: number, scoreThresh: number): { index: Uint32Array; prob: Float32Array } {
   const thresh = f32(scoreThresh);
   const cut = logitCut(scoreThresh);
   const list = new CandidateList();
@@ -170,12 +170,19 @@ function selectTopCandidates(logits: Float32Array, numTopk: number, scoreThresh:
   return { index: Uint32Array.from(order, (i) => index[i]!), prob: Float32Array.from(order, (i) => prob[i]!) };
 }
 
-/** Decoded candidates of all levels, concatenated in level order. */
-interface Candidates {
-  boxes: Float32Array; // [n, 4]
-  scores: Float32Array;
-  classes: Int32Array;
-  count: number;
+/** Decoded candidates (after top-k and the threshold), of one level or all levels in level order. */
+export interface FcosCandidates {
+  readonly boxes: Float32Array; // [n, 4], input frame
+  readonly scores: Float32Array; // sqrt(p · σ(centerness))
+  readonly classes: Int32Array;
+  readonly count: number;
+}
+
+type Candidates = FcosCandidates;
+
+/** The final score of a candidate from its class probability and σ(centerness), as float32. */
+export function candidateScore(prob: number, centernessProb: number): number {
+  return f32(Math.sqrt(f32(prob * centernessProb)));
 }
 
 function decodeLevel(level: FcosLevelOutput, numClasses: number, test: TestConfig, into: Candidates[]): void {
@@ -197,12 +204,12 @@ function decodeLevel(level: FcosLevelOutput, numClasses: number, test: TestConfi
     boxes[i * 4 + 1] = py - level.bboxReg[d + 1]!;
     boxes[i * 4 + 2] = px + level.bboxReg[d + 2]!;
     boxes[i * 4 + 3] = py + level.bboxReg[d + 3]!;
-    scores[i] = Math.sqrt(f32(prob[i]! * sigmoid32(level.centerness[loc]!)));
+    scores[i] = candidateScore(prob[i]!, sigmoid32(level.centerness[loc]!));
   }
   into.push({ boxes, scores, classes, count: n });
 }
 
-function concatenate(parts: readonly Candidates[]): Candidates {
+export function concatenateCandidates(parts: readonly Candidates[]): Candidates {
   const count = parts.reduce((s, p) => s + p.count, 0);
   const all: Candidates = {
     boxes: new Float32Array(count * 4),
@@ -328,7 +335,15 @@ export function fcosPostprocess(
   validate(levels, numClasses, test, frame);
   const parts: Candidates[] = [];
   for (const level of levels) decodeLevel(level, numClasses, test, parts);
-  const all = concatenate(parts);
+  return fcosDetections(concatenateCandidates(parts), test, frame);
+}
+
+/**
+ * The rest of post-processing once the candidates are known (from `fcosPostprocess`'s own
+ * selection, or the GPU's: src/model/fcos-candidates.ts): class-aware NMS, the max-detections
+ * cut, rescale to the original image, clip, drop empty boxes.
+ */
+export function fcosDetections(all: FcosCandidates, test: TestConfig, frame: ImageFrame): FcosPostprocessResult {
   const keep = classAwareNms(all.boxes, all.scores, all.classes, test.nmsThresh, test.maxDetections);
 
   // detector_postprocess: scale by original/resized (a float32 factor, as PyTorch multiplies a

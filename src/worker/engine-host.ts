@@ -97,6 +97,7 @@ export class EngineHost {
         routerDensities: gates ? routerDensities(result) : undefined,
         ...(macs !== undefined ? { macs } : {}),
         timings: { ...result.timings, queueMs: t0 - queuedAt, decodeMs, totalMs: performance.now() - queuedAt },
+        readbackBytes: result.readbackBytes,
       };
     }, () => source.discard());
   }

@@ -1,7 +1,8 @@
 import { decodeImage } from '../../src/cli/image';
 import type { GpuRuntime } from '../../src/gpu/runtime';
 import type { Detection } from '../../src/model/detection';
-import { DetectorEngine, LEVEL_NAMES, type NetworkResult } from '../../src/model/engine';
+import { DetectorEngine, LEVEL_NAMES, type DetectionResult, type NetworkResult } from '../../src/model/engine';
+import { fcosPostprocess } from '../../src/model/fcos-postprocess';
 import type { HeadExecution } from '../../src/model/dynamic-head';
 import type { HeadKind } from '../../src/weights/config';
 import { convertCheckpoint } from '../../src/weights/convert';
@@ -23,6 +24,8 @@ import type { FixtureFileReader, ReferenceFixture, ReferenceImage } from './refe
  *   |Δscore| ≤ 1e-4 (or, as for tensors, twice PyTorch's own float32 error where that is larger:
  *   the scores are the head outputs' sigmoids); and the engine's own pre-processing of the PNG (Pillow BILINEAR resize on
  *   the GPU, normalise, pad) gives the fixture's `input` tensor bit for bit.
+ * - The GPU candidate selection (the default) gives exactly the detections of the CPU path run on
+ *   the same head maps: same order, bit-identical boxes and scores, same classes.
  */
 export interface ParityReport {
   readonly image: string;
@@ -40,6 +43,8 @@ export interface ParityReport {
   readonly minIou: number;
   readonly maxScoreDiff: number;
   readonly gpuMs: number;
+  /** Detections compared between the GPU and the CPU candidate selection (all identical when no failure says otherwise). */
+  readonly selectionCompared: number;
   /** Every violated criterion; empty when parity holds. */
   readonly failures: string[];
 }
@@ -141,6 +146,30 @@ function compareDetections(actual: readonly Detection[], image: ReferenceImage, 
   return { minIou, maxScoreDiff };
 }
 
+/** The GPU-selected detections against the CPU path's on the same run's head maps: bit for bit. */
+function compareSelection(engine: DetectorEngine, detected: DetectionResult, failures: string[]): number {
+  if (detected.candidateSelection !== 'gpu') failures.push(`the candidates were selected on the ${detected.candidateSelection}, not the GPU`);
+  const levels = detected.taps?.levels;
+  if (!levels) {
+    failures.push('no head maps to run the CPU selection on');
+    return 0;
+  }
+  const { config } = engine;
+  const cpu = fcosPostprocess(
+    levels.map((level, l) => ({ ...level, stride: config.fpn.strides[l]! })),
+    config.head.numClasses,
+    config.test,
+    { originalSize: detected.sizes.original, resizedSize: detected.sizes.resized },
+  ).detections;
+  if (cpu.length !== detected.detections.length) failures.push(`GPU selection: ${detected.detections.length} detections, CPU selection ${cpu.length}`);
+  cpu.forEach((c, i) => {
+    const g = detected.detections[i];
+    const same = g && g.classId === c.classId && Object.is(g.score, c.score) && g.box.every((v, k) => Object.is(v, c.box[k]));
+    if (!same) failures.push(`GPU selection: detection ${i} is ${JSON.stringify(g)}, CPU selection ${JSON.stringify(c)}`);
+  });
+  return cpu.length;
+}
+
 /** Converts the fixture's checkpoint with the reference's input and test settings. */
 export async function fixtureWeights(fixture: ReferenceFixture, read: FixtureFileReader, headKind: HeadKind): Promise<Uint8Array> {
   const c = fixture.manifest.config;
@@ -170,7 +199,8 @@ export async function checkParity(engine: DetectorEngine, image: ReferenceImage,
   for (let i = 0; input && i < expectedInput.length; i++) inputMaxDiff = Math.max(inputMaxDiff, Math.abs(input[i]! - expectedInput[i]!));
   if (inputMaxDiff !== 0) failures.push(`the engine's pre-processed input differs from the reference's: max |Δ| ${inputMaxDiff}`);
   const detections = compareDetections(detected.detections, image, failures, Math.max(1e-4, 2 * torchFloat32Error(image)));
-  return { image: image.id, ...tensors, detections: detected.detections.length, inputMaxDiff, ...detections, gpuMs: detected.timings.gpuMs, failures };
+  const selectionCompared = compareSelection(engine, detected, failures);
+  return { image: image.id, ...tensors, detections: detected.detections.length, inputMaxDiff, ...detections, gpuMs: detected.timings.gpuMs, selectionCompared, failures };
 }
 
 export function formatParity(name: string, r: ParityReport): string {
@@ -178,7 +208,7 @@ export function formatParity(name: string, r: ParityReport): string {
   return (
     `${name}/${r.image}: input from the PNG max |Δ| ${r.inputMaxDiff}; ${r.tensors} tensors, worst ${r.worst.toExponential(2)} (${r.worstName}); masks ${agreement} % identical ` +
     `over ${r.maskPixels} px; above 1e-4: ${r.aboveStrict.length ? r.aboveStrict.join(', ') : 'none'}; ${r.detections} detections, ` +
-    `min IoU ${r.minIou.toFixed(6)}, max |Δscore| ${r.maxScoreDiff.toExponential(2)}; GPU ${r.gpuMs.toFixed(0)} ms`
+    `min IoU ${r.minIou.toFixed(6)}, max |Δscore| ${r.maxScoreDiff.toExponential(2)}; GPU selection = CPU selection on ${r.selectionCompared}; GPU ${r.gpuMs.toFixed(0)} ms`
   );
 }
 

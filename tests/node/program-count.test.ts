@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { BufferScope } from '../../src/gpu/buffers';
-import type { Stage } from '../../src/graph/graph';
-import { buildDetectorGraph } from '../../src/model/detector-graph';
+import { readBytes, type Stage } from '../../src/graph/graph';
+import { buildDetectorGraph, readRequests } from '../../src/model/detector-graph';
 import { stackedHeadWeights } from '../../src/model/head-weights';
 import type { WeightTable } from '../../src/model/layers';
 import { engineShape } from '../../src/model/weight-sink';
@@ -67,7 +67,13 @@ function count(config: ModelConfig, height: number, width: number) {
     total += programs.length;
     indirect += programs.filter((p) => 'indirect' in p.dispatch).length;
   }
-  return { byStage, indirect, total, padded: sizes.paddedSize };
+  // Bytes a detect reads back: the GPU candidates (default) vs every level's full maps (CPU path).
+  const readback = {
+    gpu: readBytes(detector.graph, readRequests(detector, { maps: false, candidates: true })),
+    cpu: readBytes(detector.graph, readRequests(detector, { maps: true, candidates: false })),
+    mapsWords: detector.head.levels.rows * (config.head.numClasses + 5),
+  };
+  return { byStage, indirect, total, padded: sizes.paddedSize, readback, selectsOnGpu: detector.candidates !== undefined };
 }
 
 describe('programs per inference', () => {
@@ -79,15 +85,32 @@ describe('programs per inference', () => {
     const { config } = await loadWeights(defaultWeights);
     const c = count(config, 160, 160);
     console.log(`default D4 ${c.padded.join('×')}: ${JSON.stringify(c.byStage)}, total ${c.total}, indirect ${c.indirect}`);
+    console.log(`default D4 ${c.padded.join('×')}, ${config.head.numClasses} classes: read-back ${c.readback.gpu} B (GPU candidates), ${c.readback.cpu} B (full maps)`);
     expect(c.total).toBeLessThanOrEqual(150);
+    expect(c.byStage.candidates).toBe(4);
+    expect(c.selectsOnGpu).toBe(true);
+    expect(c.readback.gpu).toBeLessThan(c.readback.cpu);
   });
 
   it('R50-D8 at 800×1344: ≤ 300 in total, ≤ 64 indirect', () => {
     const c = count(r50d8, 800, 1333);
     expect(c.padded).toEqual([800, 1344]);
     console.log(`R50-D8 ${c.padded.join('×')}: ${JSON.stringify(c.byStage)}, total ${c.total}, indirect ${c.indirect}`);
+    console.log(`R50-D8 ${c.padded.join('×')}, 80 classes: read-back ${c.readback.gpu} B (GPU candidates), ${c.readback.cpu} B (full maps)`);
     expect(c.total).toBeLessThanOrEqual(300);
     expect(c.indirect).toBeLessThanOrEqual(64);
+    // Issue 16: an 80-class model at 800×1344 reads back ≤ 160 KB per detect (was ~7.6 MB).
+    expect(r50d8.head.numClasses).toBe(80);
+    expect(c.byStage.candidates).toBe(4);
+    expect(c.readback.gpu).toBeLessThanOrEqual(160_000);
+  });
+
+  it('more than 1024 candidates a level: no GPU selection, the full maps are read back', () => {
+    const wide: ModelConfig = { ...r50d8, test: { ...r50d8.test, topkCandidates: 2000 } };
+    const c = count(wide, 800, 1333);
+    expect(c.selectsOnGpu).toBe(false);
+    expect(c.byStage.candidates).toBeUndefined();
+    expect(c.readback.gpu).toBe(c.readback.cpu - 4 * c.readback.mapsWords);
   });
 
   it('a fixed D8 head: ≤ 120 head programs', () => {
