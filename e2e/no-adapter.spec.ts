@@ -9,7 +9,11 @@ test('without an adapter the demo shows the AdapterUnavailableError panel', asyn
   await page.goto('/');
   await expect(page.locator('body')).toHaveAttribute('data-state', 'error', { timeout: 60_000 });
   await expect(page.locator('body')).toHaveAttribute('data-error-name', 'AdapterUnavailableError');
-  await expect(page.locator('#webgpu-error')).toBeVisible();
-  await expect(page.locator('#webgpu-error-message')).toContainText('No WebGPU adapter could be obtained');
+  await expect(page.locator('#error')).toBeVisible();
+  await expect(page.locator('#error-title')).toHaveText('No WebGPU adapter');
+  await expect(page.locator('#error-message')).toContainText('No WebGPU adapter could be obtained');
+  // The controls stay, and the panel offers a retry.
+  await expect(page.locator('#controls')).toBeVisible();
+  await expect(page.locator('#error-retry')).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('demo-no-adapter.png') });
 });
