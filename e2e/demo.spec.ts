@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { cssRgba, heatmapRgba, SKIPPED_RGBA } from '../demo/render';
 import { evaluateCoco } from '../src/eval';
+import { encodeRgbPng, enlargedPng, readRgb } from './big-png';
 import type { CocoDataset, CocoDetection } from '../src/eval/types';
 import { canvasStats } from './canvas-stats';
 import { longestTask, observeLongTasks } from './long-tasks';
@@ -167,4 +169,319 @@ test('the demo detects the shapes in every sample image with the trained default
   expect(stats.AP50).toBeGreaterThanOrEqual(0.8);
   expect(precision).toBeGreaterThanOrEqual(0.7);
   expect(recall).toBeGreaterThanOrEqual(0.7);
+});
+
+// --- issue 18: errors, status, labels, legend, dense vs dynamic, large images, camera ----------
+
+/** Attaches a full-page screenshot to the test (and keeps it in the test's output folder). */
+async function shot(page: Page, name: string): Promise<void> {
+  const file = test.info().outputPath(`${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await test.info().attach(name, { path: file, contentType: 'image/png' });
+}
+
+async function openDemo(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
+}
+
+const runsOf = async (page: Page) => Number((await page.locator('body').getAttribute('data-runs')) ?? 0);
+
+test('a bad weights file keeps every control, names the problem and "use the default weights" brings detection back', async ({ page }) => {
+  await openDemo(page);
+  const body = page.locator('body');
+  // With the default weights loaded, the button to go back to them is not shown.
+  await expect(page.locator('#weights-default')).toBeHidden();
+  await expect(page.locator('#error')).toBeHidden();
+  await page.locator('#samples button').first().click();
+  await expect(body).toHaveAttribute('data-runs', '1', { timeout: 120_000 });
+
+  // A truncated copy of the real file: the header is fine, the tensors are cut off.
+  const real = readFileSync(path.join(root, 'weights/default/model.dhw'));
+  await page.locator('#weights-file').setInputFiles({ name: 'truncated.dhw', mimeType: 'application/octet-stream', buffer: real.subarray(0, 100_000) });
+  await expect(body).toHaveAttribute('data-state', 'error', { timeout: 60_000 });
+  await expect(body).toHaveAttribute('data-error-name', 'WeightsFormatError');
+  await expect(page.locator('#error')).toBeVisible();
+  await expect(page.locator('#error-title')).toHaveText('This weights file cannot be used');
+  await expect(page.locator('#error-message')).toContainText('Bad weights file');
+  // Advice about the file, not about the browser.
+  await expect(page.locator('#error-advice')).not.toContainText(/Chrome|Safari|Firefox|WebGPU/);
+  // Every control is still there, with the ways back.
+  for (const id of ['#controls', '#samples', '#threshold', '#heatmap-toggle', '#drop-zone', '#view']) await expect(page.locator(id)).toBeVisible();
+  await expect(page.locator('#error-default')).toBeVisible();
+  await expect(page.locator('#error-weights')).toBeVisible();
+  await expect(page.locator('#weights-default')).toBeVisible();
+  // The old boxes are gone with the old detector, and the status says there is none.
+  await expect(body).toHaveAttribute('data-detections', '0');
+  await expect(page.locator('#status')).toContainText('No detector');
+  await shot(page, 'demo-bad-weights');
+
+  // Not a weights file at all: the same class of error, the same way back.
+  await page.locator('#weights-file').setInputFiles({ name: 'photo.dhw', mimeType: 'application/octet-stream', buffer: Buffer.from('GIF89a not weights at all') });
+  await expect(body).toHaveAttribute('data-state', 'error', { timeout: 60_000 });
+  await expect(body).toHaveAttribute('data-error-name', 'WeightsFormatError');
+  await expect(page.locator('#error-message')).toContainText('Bad weights file');
+
+  await page.locator('#error-default').click();
+  await expect(body).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
+  // The image on screen is detected again with the default weights.
+  await expect(body).toHaveAttribute('data-runs', '2', { timeout: 120_000 });
+  expect(Number(await body.getAttribute('data-detections'))).toBeGreaterThan(0);
+  await expect(page.locator('#error')).toBeHidden();
+  expect(await body.getAttribute('data-error-name')).toBeNull();
+  await expect(page.locator('#weights-default')).toBeHidden();
+  await shot(page, 'demo-bad-weights-recovered');
+
+  // An image the browser cannot decode: the detector stays, the panel offers another image.
+  await page.locator('#image-file').setInputFiles({ name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\n broken') });
+  await expect(body).toHaveAttribute('data-error-name', 'UnsupportedImageError', { timeout: 30_000 });
+  await expect(body).toHaveAttribute('data-state', 'ready');
+  await expect(page.locator('#error-image')).toBeVisible();
+  await expect(page.locator('#error-default')).toBeHidden();
+  await page.locator('#samples button').nth(1).click();
+  await expect(body).toHaveAttribute('data-runs', '3', { timeout: 120_000 });
+  await expect(page.locator('#error')).toBeHidden();
+});
+
+test('the status matches the list, labels stay inside the canvas without overlapping, the legend matches the heatmap, dense vs dynamic side by side', async ({ page }) => {
+  await openDemo(page);
+  const body = page.locator('body');
+  const sample = page.locator('#samples button').first();
+  const name = (await sample.getAttribute('data-sample'))!;
+  await sample.click();
+  await expect(body).toHaveAttribute('data-runs', '1', { timeout: 120_000 });
+  const status = page.locator('#status');
+  const expectStatusMatches = async (min: string) => {
+    const n = await page.locator('#detections li').count();
+    expect(Number(await body.getAttribute('data-detections'))).toBe(n);
+    await expect(status).toHaveText(new RegExp(`^${n} objects at score ≥ ${min} in ${name} \\(`));
+    return n;
+  };
+  const atDefault = await expectStatusMatches('0.40');
+  await page.locator('#threshold').fill('0.05');
+  const low = await expectStatusMatches('0.05');
+  expect(low).toBeGreaterThan(atDefault);
+  await expect(body).toHaveAttribute('data-runs', '1'); // the slider only re-filters
+
+  // Labels: every drawn rectangle inside the canvas, none overlapping another, one per box at most.
+  const labels = async () =>
+    page.locator('#view').evaluate((c) => ({ width: (c as HTMLCanvasElement).width, height: (c as HTMLCanvasElement).height, rects: JSON.parse((c as HTMLCanvasElement).dataset.labels ?? '[]') as { index: number; x: number; y: number; width: number; height: number }[] }));
+  const drawn = await labels();
+  expect(drawn.rects.length).toBeGreaterThan(0);
+  expect(drawn.rects.length).toBeLessThanOrEqual(low);
+  for (const r of drawn.rects) {
+    expect(r.x).toBeGreaterThanOrEqual(0);
+    expect(r.y).toBeGreaterThanOrEqual(0);
+    expect(r.x + r.width).toBeLessThanOrEqual(drawn.width);
+    expect(r.y + r.height).toBeLessThanOrEqual(drawn.height);
+  }
+  for (const [i, a] of drawn.rects.entries()) {
+    for (const b of drawn.rects.slice(i + 1)) {
+      const apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+      expect(apart, `labels ${a.index} and ${b.index} overlap`).toBe(true);
+    }
+  }
+  expect(new Set(drawn.rects.map((r) => r.index)).size).toBe(drawn.rects.length);
+  if (drawn.rects.length < low) await expect(page.locator('#caption')).toContainText(`${low - drawn.rects.length} labels left out`);
+  console.log(`labels at 0.05: ${drawn.rects.length} drawn of ${low} boxes on a ${drawn.width}×${drawn.height} canvas`);
+  await shot(page, 'demo-labels-low-threshold');
+  // A crowded scene through the same drawing code (render.ts, served by Vite): 60 boxes piled
+  // up at the edges and in a corner of a small canvas.
+  const crowded = await page.evaluate(async () => {
+    const url = '/demo/render.ts';
+    const { drawScene } = (await import(/* @vite-ignore */ url)) as typeof import('../demo/render');
+    const canvas = document.createElement('canvas');
+    const image = new OffscreenCanvas(400, 300);
+    const detections = Array.from({ length: 60 }, (_, i) => {
+      const x = (i * 37) % 420 - 20;
+      const y = (i * 23) % 320 - 20;
+      return { box: [Math.max(0, x), Math.max(0, y), Math.min(400, x + 30), Math.min(300, y + 25)] as [number, number, number, number], score: 1 - i / 100, classId: i % 6, label: `class-${i % 6}` };
+    });
+    const drawn = drawScene(canvas, { image, size: { width: 400, height: 300 }, detections }, { width: 200, height: 150 }, 12);
+    return { width: canvas.width, height: canvas.height, labels: drawn.labels, unlabelled: drawn.unlabelled };
+  });
+  expect(crowded.labels.length + crowded.unlabelled).toBe(60);
+  expect(crowded.labels.length).toBeGreaterThan(3);
+  expect(crowded.unlabelled).toBeGreaterThan(0);
+  for (const [i, a] of crowded.labels.entries()) {
+    expect(a.x >= 0 && a.y >= 0 && a.x + a.width <= crowded.width && a.y + a.height <= crowded.height, `label ${a.index} inside`).toBe(true);
+    for (const b of crowded.labels.slice(i + 1)) expect(a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y).toBe(true);
+  }
+  console.log(`crowded 200×150 canvas: ${crowded.labels.length} labels drawn, ${crowded.unlabelled} left out of 60 boxes`);
+
+  await page.locator('#threshold').fill('0.90');
+  await expectStatusMatches('0.90');
+  await page.locator('#threshold').fill('0.40');
+  expect(await expectStatusMatches('0.40')).toBe(atDefault);
+
+  // Heatmap: a legend whose colours are the ones the overlay is drawn with, and no "blue" claim.
+  await expect(page.locator('#heatmap-legend')).toBeHidden();
+  await page.getByLabel('Show where the head computes').check();
+  await page.locator('#heatmap-level').selectOption('p3');
+  await expect(page.locator('#heatmap-legend')).toBeVisible();
+  await expect(page.locator('#heatmap-legend')).toContainText('skipped');
+  await expect(page.locator('#heatmap-legend')).toContainText('computed');
+  await expect(page.locator('#heatmap-info')).not.toContainText(/blue|warm/);
+  const ramp = await page.locator('#legend-ramp').evaluate((c) => {
+    const canvas = c as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, 1).data;
+    return { width: canvas.width, pixels: Array.from(data) };
+  });
+  for (const x of [0, Math.floor(ramp.width / 2), ramp.width - 1]) {
+    expect(ramp.pixels.slice(x * 4, x * 4 + 3)).toEqual(heatmapRgba((x + 1) / ramp.width).slice(0, 3));
+  }
+  expect(await page.locator('#legend-skipped').evaluate((e) => (e as HTMLElement).style.background)).toBe(cssRgba(SKIPPED_RGBA));
+  await shot(page, 'demo-heatmap-legend');
+  await page.getByLabel('Show where the head computes').uncheck();
+
+  // Dense vs dynamic: the same image through a second detector with sparseCrossover 0.
+  await page.getByLabel('Also run the dense head on the same image').check();
+  await expect(body).toHaveAttribute('data-dense-runs', '1', { timeout: 180_000 });
+  await expect(body).toHaveAttribute('data-runs', '2');
+  const rows = await page.locator('#compare-table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent ?? '')));
+  console.log(`dense vs dynamic: ${JSON.stringify(rows)}; ${await page.locator('#compare-note').textContent()}`);
+  expect(rows).toHaveLength(5);
+  expect(rows[0]![1]).toMatch(/ms$/);
+  expect(rows[0]![2]).toMatch(/ms$/);
+  expect(rows[1]![2]).toMatch(/ms$/);
+  const macs = (s: string) => Number(s.replace(/ M$/, ''));
+  expect(macs(rows[2]![1]!)).toBeLessThan(macs(rows[2]![2]!));
+  await expect(page.locator('#compare-note')).toContainText('Same detections');
+  await expect(status).toContainText('dense');
+  await shot(page, 'demo-dense-vs-dynamic');
+});
+
+/** Peak memory while `during` runs: the page's JS heap (CDP Performance) and the RSS of the browser's processes (/proc). */
+async function peakMemory<T>(page: Page, during: () => Promise<T>): Promise<{ value: T; jsHeapMiB: number; rssMiB: number; byType: Record<string, number> }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const browserCdp = await page.context().browser()!.newBrowserCDPSession();
+  let processes: { type: string; id: number }[] = [];
+  try {
+    processes = ((await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] }).processInfo;
+  } catch {
+    // not available: RSS is then not reported
+  }
+  const rss = (pid: number) => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  let jsHeap = 0;
+  let total = 0;
+  const byType: Record<string, number> = {};
+  let done = false;
+  const sample = async () => {
+    const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+    jsHeap = Math.max(jsHeap, (metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 2 ** 20);
+    let sum = 0;
+    for (const p of processes) {
+      const r = rss(p.id);
+      sum += r;
+      byType[p.type] = Math.max(byType[p.type] ?? 0, r);
+    }
+    total = Math.max(total, sum);
+  };
+  const loop = (async () => {
+    while (!done) {
+      await sample().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  try {
+    const value = await during();
+    return { value, jsHeapMiB: jsHeap, rssMiB: total, byType };
+  } finally {
+    done = true;
+    await loop;
+    await cdp.detach();
+    await browserCdp.detach();
+  }
+}
+
+test('an 8000×8000 PNG and a 20000×1000 PNG chosen in the file input give detections', async ({ page }) => {
+  test.setTimeout(900_000);
+  await openDemo(page);
+  const body = page.locator('body');
+  const buttons = page.locator('#samples button');
+  await buttons.first().click();
+  await expect(body).toHaveAttribute('data-runs', '1', { timeout: 120_000 });
+  const small = await listedDetections(page);
+  expect(small.length).toBeGreaterThan(0);
+
+  // The first sample enlarged 50× by pixel repetition: the library's exact resize brings it back
+  // to the network's 160 px (a slightly blurred copy of the sample), so the same objects come out.
+  const sampleName = (await buttons.first().getAttribute('data-sample'))!;
+  const sample = readRgb(readFileSync(path.join(root, 'demo/samples', `${sampleName}.png`)));
+  const bigFile = test.info().outputPath('8000x8000.png');
+  writeFileSync(bigFile, enlargedPng(sample, 50));
+  const t0 = Date.now();
+  const big = await peakMemory(page, async () => {
+    await page.locator('#image-file').setInputFiles(bigFile);
+    await expect(body).toHaveAttribute('data-runs', '2', { timeout: 600_000 });
+    return Date.now() - t0;
+  });
+  await expect(body).toHaveAttribute('data-image-size', '8000×8000');
+  await expect(page.locator('#caption')).toContainText('shown reduced to 2048×2048');
+  const found = await listedDetections(page);
+  const iou = (a: number[], b: number[]) => {
+    const inter = Math.max(0, Math.min(a[2]!, b[2]!) - Math.max(a[0]!, b[0]!)) * Math.max(0, Math.min(a[3]!, b[3]!) - Math.max(a[1]!, b[1]!));
+    return inter / ((a[2]! - a[0]!) * (a[3]! - a[1]!) + (b[2]! - b[0]!) * (b[3]! - b[1]!) - inter);
+  };
+  const matched = small.filter((s) => found.some((f) => f.label === s.label && iou(f.box.map((v) => v / 50), s.box) >= 0.5)).length;
+  console.log(
+    `8000×8000 PNG (${(statSync(bigFile).size / 2 ** 20).toFixed(2)} MiB): detected ${big.value} ms after choosing it, ` +
+      `detect ${await body.getAttribute('data-detect-ms')} ms; ${found.length} boxes, ${matched}/${small.length} of the 160 px sample's found; ` +
+      `peak JS heap ${big.jsHeapMiB.toFixed(0)} MiB, peak RSS of the browser's processes ${big.rssMiB.toFixed(0)} MiB ${JSON.stringify(Object.fromEntries(Object.entries(big.byType).map(([k, v]) => [k, Math.round(v)])))}`,
+  );
+  expect(found.length).toBeGreaterThan(0);
+  expect(matched).toBeGreaterThanOrEqual(Math.ceil(0.7 * small.length));
+  await shot(page, 'demo-8000x8000');
+
+  // 20000×1000: the network sees it at 160×8 (its long side is capped at 160 px), so objects
+  // can be at most 8 network pixels high; the shapes model's thin bars (about 30×6) fit. Bars and
+  // background taken from a sample (its teal background, its purple bar), 125 px of the file
+  // per network pixel. The model scores such thin-strip objects low (0.1–0.3): the threshold
+  // goes down to its own 0.05 for this one.
+  const colours = readRgb(readFileSync(path.join(root, 'demo/samples/shapes-val-000001.png')));
+  const px = (x: number, y: number) => colours.rgb(x, y);
+  const netRow = (ny: number) => {
+    const r = new Uint8Array(20000 * 3);
+    for (let x = 0; x < 20000; x++) {
+      const nx = x / 125;
+      const bar = ny >= 1 && ny < 7 && [10, 60, 110].some((b) => nx >= b && nx < b + 32);
+      r.set(bar ? px(130, 131) : px((Math.floor(nx) % 60) + 5, 60 + ny), x * 3);
+    }
+    return r;
+  };
+  const rows = Array.from({ length: 8 }, (_, ny) => netRow(ny));
+  const wideFile = test.info().outputPath('20000x1000.png');
+  writeFileSync(wideFile, encodeRgbPng(20000, 1000, (y) => rows[Math.floor(y / 125)]!));
+  await page.locator('#threshold').fill('0.05');
+  const t1 = Date.now();
+  const wide = await peakMemory(page, async () => {
+    await page.locator('#image-file').setInputFiles(wideFile);
+    await expect(body).toHaveAttribute('data-runs', '3', { timeout: 600_000 });
+    return Date.now() - t1;
+  });
+  await expect(body).toHaveAttribute('data-image-size', '20000×1000');
+  await expect(page.locator('#caption')).toContainText('network input 8×160');
+  const strip = await listedDetections(page);
+  console.log(
+    `20000×1000 PNG (${(statSync(wideFile).size / 2 ** 20).toFixed(2)} MiB): detected ${wide.value} ms after choosing it; ${strip.length} boxes at ≥ 0.05 ` +
+      `(best ${strip[0]?.label} ${strip[0]?.score} [${strip[0]?.box}]); peak JS heap ${wide.jsHeapMiB.toFixed(0)} MiB, peak RSS ${wide.rssMiB.toFixed(0)} MiB`,
+  );
+  expect(strip.length).toBeGreaterThan(0);
+  for (const d of strip) {
+    expect(d.box[0]).toBeGreaterThanOrEqual(0);
+    expect(d.box[2]).toBeLessThanOrEqual(20000);
+    expect(d.box[1]).toBeGreaterThanOrEqual(0);
+    expect(d.box[3]).toBeLessThanOrEqual(1000);
+  }
+  // At least one box lies on a drawn bar (x in file pixels: 125 per network pixel).
+  expect(strip.some((d) => [10, 60, 110].some((b) => d.box[0]! < (b + 32) * 125 && d.box[2]! > b * 125))).toBe(true);
+  await shot(page, 'demo-20000x1000');
 });

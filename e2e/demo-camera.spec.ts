@@ -1,0 +1,45 @@
+import { expect, test, type Page } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS } from '../playwright.config';
+
+// Camera mode of the demo with Chromium's fake camera (an animated 640×480 test pattern) and
+// the permission prompt answered yes.
+test.use({ launchOptions: { executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] } });
+
+async function openDemo(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  const file = test.info().outputPath(`${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await test.info().attach(name, { path: file, contentType: 'image/png' });
+}
+
+test('camera mode: the status names the camera and its frame rate, frames are skipped rather than queued', async ({ page }) => {
+  await openDemo(page);
+  const body = page.locator('body');
+  const sample = page.locator('#samples button').first();
+  const name = (await sample.getAttribute('data-sample'))!;
+  await sample.click();
+  await expect(body).toHaveAttribute('data-runs', '1', { timeout: 120_000 });
+  await expect(page.locator('#status')).toContainText(name);
+  await page.locator('#camera-toggle').click();
+  await expect(page.locator('#camera-toggle')).toHaveAttribute('aria-pressed', 'true', { timeout: 30_000 });
+  await expect(body).toHaveAttribute('data-runs', '4', { timeout: 300_000 });
+  const status = page.locator('#status');
+  await expect(status).toContainText(/^Camera: \d+ objects at score ≥ 0\.40 in the latest frame · [\d.]+ frames\/s detected, \d+ camera frames skipped\.$/);
+  await expect(status).not.toContainText(name);
+  expect(await body.getAttribute('data-image-size')).toBe('640×480');
+  const fps = Number(await body.getAttribute('data-camera-fps'));
+  expect(fps).toBeGreaterThan(0);
+  // One detection in flight at most: no call ever waited behind another in the worker.
+  expect(Number(await body.getAttribute('data-camera-max-queue-ms'))).toBeLessThan(100);
+  const skipped = Number(/(\d+) camera frames skipped/.exec((await status.textContent()) ?? '')![1]);
+  expect(skipped).toBeGreaterThan(0); // SwiftShader detects far slower than 30 frames/s
+  expect(Number(await body.getAttribute('data-detections'))).toBe(await page.locator('#detections li').count());
+  console.log(`camera: ${fps.toFixed(2)} frames/s detected, ${skipped} frames skipped; max queue wait ${await body.getAttribute('data-camera-max-queue-ms')} ms`);
+  await shot(page, 'demo-camera');
+  await page.locator('#camera-toggle').click();
+  await expect(status).toContainText('Camera stopped');
+});
