@@ -569,7 +569,7 @@ function render(): void {
   );
   if (heatmapToggle.checked) {
     heatmapInfo.textContent = gate
-      ? `${gate.name}: computes at ${(gate.density * 100).toFixed(1)} % of its ${gate.width}×${gate.height} positions.`
+      ? `${gate.name}: on at ${(gate.density * 100).toFixed(1)} % of its ${gate.width}×${gate.height} positions (computed there, skipped elsewhere).`
       : result?.gates
         ? 'This path does not run at this level (scale 0 has no P7 source, scale 1 no P3).'
         : 'No gates yet.';
