@@ -256,6 +256,44 @@ class FCOSHead(nn.Module):
         self.scales = nn.ModuleList([Scale() for _ in cfg.fpn_strides])
 
 
+class FixScaleConv2d(nn.Module):
+    """cvpods ``layers/fix_conv.py`` ScaleConv2d (one router of the official Fix head): the two
+    depthwise scale paths ``convs.<s>.{0: conv, 1: GroupNorm}``, ``output_weight`` and no
+    ``scale_weight`` (the scale sum is added unweighted), then the depth module."""
+
+    def __init__(self, C, groups, eps):
+        super().__init__()
+        self.convs = nn.ModuleList([nn.Sequential(nn.Conv2d(C, C, 3, padding=1, groups=C),
+                                                  nn.GroupNorm(groups, C, eps=eps))
+                                    for _ in range(2)])
+        self.output_weight = nn.Parameter(torch.ones(1))
+        self.depth_module = FixBottleneck(C, groups, eps)
+
+
+class FixBottleneck(nn.Module):
+    """cvpods ``layers/fix_conv.py`` Bottleneck: ``bottleneck`` = BasicBlock (conv1, conv2 with
+    GroupNorm ``norm``; no shortcut conv when the widths agree)."""
+
+    def __init__(self, C, groups, eps):
+        super().__init__()
+        self.bottleneck = BasicBlock(C, groups, eps)
+
+
+class FCOSFixHead(nn.Module):
+    """cvpods ``FCOSFixHead`` (the zoo's "FCOS+Fix"): D ScaleConv2d routers per tower, the same
+    predictors. Its state dict names are what the converter reads as a fixed head."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        C, G, eps = cfg.fpn_channels, cfg.gn_groups, cfg.gn_eps
+        self.cls_subnet = nn.Sequential(*[FixScaleConv2d(C, G, eps) for _ in range(cfg.num_routers)])
+        self.bbox_subnet = nn.Sequential(*[FixScaleConv2d(C, G, eps) for _ in range(cfg.num_routers)])
+        self.cls_score = nn.Conv2d(C, cfg.num_classes, 3, padding=1)
+        self.bbox_pred = nn.Conv2d(C, 4, 3, padding=1)
+        self.centerness = nn.Conv2d(C, 1, 3, padding=1)
+        self.scales = nn.ModuleList([Scale() for _ in cfg.fpn_strides])
+
+
 def fcos_tower_forward(tower: nn.Sequential, x, rec=None, prefix="", level="", macs=None):
     """One FCOS baseline tower on one level; records each conv's output (bias included, before
     its GroupNorm) as ``<prefix>.<3k>.out.<level>``."""
