@@ -10,7 +10,7 @@ import { headEpilogueProgram } from '../../src/ops/head-epilogue';
 import { headGateProgram, levelMask, type GateActivation } from '../../src/ops/head-gate';
 import { PackedLevels } from '../../src/ops/packed-levels';
 import { packedConvProgram } from '../../src/ops/packed-conv';
-import { scaleFuseProgram, scaleSegments } from '../../src/ops/scale-fuse';
+import { quadsPerThread, scaleFuseProgram, scaleSegments } from '../../src/ops/scale-fuse';
 import { segmentStatsPartials, segmentStatsPrograms, segmentTableData } from '../../src/ops/segment-stats';
 import type { Tensor } from '../../src/ops/tensor';
 import {
@@ -183,6 +183,54 @@ async function sparseDepthChain(rt: GpuRuntime, scope: BufferScope, c: number, c
   assertClose(outputs[1]!, outputs[0]!, `dense fallback = sparse, C ${c}${label}`, 1e-5);
 }
 
+const scalePartCase = (c: number) => ({
+  name: `segment statistics over fixed segments with gaps, then the fused scale part (gated and fixed), C ${c} (${quadsPerThread(c / 4)} quads per thread)`,
+  run: (rt: GpuRuntime) =>
+    withScope(rt, 'scale part', async (scope) => {
+      const levels = new PackedLevels(SIZES, 2);
+      const rows = new ScalePathRows(levels);
+      const segments = scaleSegments(levels);
+      // A large offset: the statistics must stay exact for data with a large mean.
+      const d = randomArray(rows.total * c, 7, 2).map((v) => v + 3);
+      const norm = affineNorm(4, 8, c);
+      const table = segmentTableData(segments);
+      const tableInfo = { buffer: scope.upload(table), meta: 0, segments: segments.length, maxRows: rows.total };
+      const affine = emptyTensor(scope, [segments.length, 3, c]);
+      const depthwise = uploadTensor(scope, d, [rows.total, c]);
+      await run(rt, segmentStatsPrograms(scope, {
+        values: depthwise,
+        table: tableInfo,
+        groups: GROUPS,
+        norm: uploadTensor(scope, norm, [4, 2, c]),
+        segmentsPerSet: levels.levels - 1,
+        affine,
+        partials: emptyTensor(scope, [segmentStatsPartials(tableInfo, GROUPS), 4]),
+      }));
+      const affineRef = segmentStatsRef(d, c, segments, GROUPS, norm, levels.levels - 1);
+      const affineGpu = await readTensor(rt, affine);
+      assertClose(affineGpu, affineRef, `scale-part affine, C ${c}`, 1e-5);
+      const x = randomArray(levels.rows * c, 9);
+      const gates = packedGate(levels.withTowers(4), 0.5, 10).subarray(0, 2 * levels.totalRows);
+      const weights = new Float32Array([0.4, 0.5, 0.8, 0.7]);
+      for (const gated of [true, false]) {
+        const out = emptyTensor(scope, [2, levels.rows, c]);
+        await run(rt, [
+          scaleFuseProgram(scope, {
+            levels,
+            input: uploadTensor(scope, x, [1, levels.rows, c]),
+            depthwise,
+            gates: gated ? uploadTensor(scope, gates, [2, 2, levels.rows]) : undefined,
+            affine,
+            weights: uploadTensor(scope, weights, [2, 2]),
+            out,
+          }),
+        ]);
+        const ref = scaleFuseRef(levels, x, true, c, d, gated ? gates : undefined, affineGpu, weights);
+        assertClose(await readTensor(rt, out), ref, `scale fuse (${gated ? 'gated' : 'fixed'}), C ${c}`, 1e-5);
+      }
+    }),
+});
+
 export default defineKernelSuite('packed-head', [
   gateCase('geretanh', true),
   gateCase('sigmoid', false),
@@ -210,53 +258,9 @@ export default defineKernelSuite('packed-head', [
         }
       }),
   },
-  {
-    name: 'segment statistics over fixed segments with gaps, then the fused scale part (gated and fixed)',
-    run: (rt) =>
-      withScope(rt, 'scale part', async (scope) => {
-        const levels = new PackedLevels(SIZES, 2);
-        const rows = new ScalePathRows(levels);
-        const segments = scaleSegments(levels);
-        // A large offset: the statistics must stay exact for data with a large mean.
-        const d = randomArray(rows.total * C, 7, 2).map((v) => v + 3);
-        const norm = affineNorm(4, 8);
-        const table = segmentTableData(segments);
-        const tableInfo = { buffer: scope.upload(table), meta: 0, segments: segments.length, maxRows: rows.total };
-        const affine = emptyTensor(scope, [segments.length, 3, C]);
-        const depthwise = uploadTensor(scope, d, [rows.total, C]);
-        await run(rt, segmentStatsPrograms(scope, {
-          values: depthwise,
-          table: tableInfo,
-          groups: GROUPS,
-          norm: uploadTensor(scope, norm, [4, 2, C]),
-          segmentsPerSet: levels.levels - 1,
-          affine,
-          partials: emptyTensor(scope, [segmentStatsPartials(tableInfo, GROUPS), 4]),
-        }));
-        const affineRef = segmentStatsRef(d, C, segments, GROUPS, norm, levels.levels - 1);
-        const affineGpu = await readTensor(rt, affine);
-        assertClose(affineGpu, affineRef, 'scale-part affine', 1e-5);
-        const x = randomArray(levels.rows * C, 9);
-        const gates = packedGate(levels.withTowers(4), 0.5, 10).subarray(0, 2 * levels.totalRows);
-        const weights = new Float32Array([0.4, 0.5, 0.8, 0.7]);
-        for (const gated of [true, false]) {
-          const out = emptyTensor(scope, [2, levels.rows, C]);
-          await run(rt, [
-            scaleFuseProgram(scope, {
-              levels,
-              input: uploadTensor(scope, x, [1, levels.rows, C]),
-              depthwise,
-              gates: gated ? uploadTensor(scope, gates, [2, 2, levels.rows]) : undefined,
-              affine,
-              weights: uploadTensor(scope, weights, [2, 2]),
-              out,
-            }),
-          ]);
-          const ref = scaleFuseRef(levels, x, true, C, d, gated ? gates : undefined, affineGpu, weights);
-          assertClose(await readTensor(rt, out), ref, `scale fuse (${gated ? 'gated' : 'fixed'})`, 1e-5);
-        }
-      }),
-  },
+  scalePartCase(C),
+  scalePartCase(8),
+  scalePartCase(32),
   {
     name: 'compaction: both lists, maps, segment tables, counts and arguments; empty, single pixel, sparse, full, dense fallback',
     run: (rt) =>
