@@ -183,6 +183,31 @@ async function sparseDepthChain(rt: GpuRuntime, scope: BufferScope, c: number, c
   assertClose(outputs[1]!, outputs[0]!, `dense fallback = sparse, C ${c}${label}`, 1e-5);
 }
 
+const depthwiseCase = (c: number) => ({
+  name: `depthwise: both paths at their source rows only, shared and per-tower input, C ${c}`,
+  run: (rt: GpuRuntime) =>
+    withScope(rt, 'head depthwise', async (scope) => {
+      const levels = new PackedLevels(SIZES, 2);
+      const rows = new ScalePathRows(levels);
+      for (const shared of [true, false]) {
+        const x = randomArray((shared ? 1 : 2) * levels.rows * c, 4);
+        const w = randomArray(2 * 2 * 9 * c, 5, 0.4);
+        const b = randomArray(2 * 2 * c, 6, 0.2);
+        const out = emptyTensor(scope, [rows.total, c]);
+        await run(rt, [
+          headDepthwiseProgram(scope, {
+            levels,
+            input: uploadTensor(scope, x, [shared ? 1 : 2, levels.rows, c]),
+            weights: uploadTensor(scope, w, [2, 2, 9, c]),
+            bias: uploadTensor(scope, b, [2, 2, c]),
+            out,
+          }),
+        ]);
+        assertClose(await readTensor(rt, out), headDepthwiseRef(levels, x, shared, c, w, b), `depthwise (shared ${shared}), C ${c}`, 1e-5);
+      }
+    }),
+});
+
 const scalePartCase = (c: number) => ({
   name: `segment statistics over fixed segments with gaps, then the fused scale part (gated and fixed), C ${c} (${quadsPerThread(c / 4)} quads per thread)`,
   run: (rt: GpuRuntime) =>
@@ -234,30 +259,9 @@ const scalePartCase = (c: number) => ({
 export default defineKernelSuite('packed-head', [
   gateCase('geretanh', true),
   gateCase('sigmoid', false),
-  {
-    name: 'depthwise: both paths at their source rows only, shared and per-tower input',
-    run: (rt) =>
-      withScope(rt, 'head depthwise', async (scope) => {
-        const levels = new PackedLevels(SIZES, 2);
-        const rows = new ScalePathRows(levels);
-        for (const shared of [true, false]) {
-          const x = randomArray((shared ? 1 : 2) * levels.rows * C, 4);
-          const w = randomArray(2 * 2 * 9 * C, 5, 0.4);
-          const b = randomArray(2 * 2 * C, 6, 0.2);
-          const out = emptyTensor(scope, [rows.total, C]);
-          await run(rt, [
-            headDepthwiseProgram(scope, {
-              levels,
-              input: uploadTensor(scope, x, [shared ? 1 : 2, levels.rows, C]),
-              weights: uploadTensor(scope, w, [2, 2, 9, C]),
-              bias: uploadTensor(scope, b, [2, 2, C]),
-              out,
-            }),
-          ]);
-          assertClose(await readTensor(rt, out), headDepthwiseRef(levels, x, shared, C, w, b), `depthwise (shared ${shared})`, 1e-5);
-        }
-      }),
-  },
+  depthwiseCase(C),
+  // 66 quads: more than the 64 lanes, so some lanes take two.
+  depthwiseCase(264),
   scalePartCase(C),
   scalePartCase(8),
   scalePartCase(32),
