@@ -10,7 +10,8 @@
 // Work: one thread per (channel quad, block of 4 consecutive pixels of one image row of one
 // source level, path and tower): the 3 × 6 input pixels under the block's four windows are read
 // once each (18 loads for 4 outputs, not 36), the 9 weights once, and the block's place is found
-// once for its 4 pixels. Blocks of path s, tower t, level l: H_l · ceil(W_l / 4), in row order,
+// once for its 4 pixels. The column masks are found before the loads, which select() rather than
+// branch (a CPU adapter runs both sides of a branch its lanes disagree on). Blocks of path s, tower t, level l: H_l · ceil(W_l / 4), in row order,
 // path-major then tower then level.
 // Workgroup: LANES quad lanes × (256 / LANES) blocks; each lane strides over the quads.
 // Dispatch: ceil(blocks / (256 / LANES)) workgroups, folded over x and y (workgroups1D).
@@ -44,12 +45,6 @@ fn path_blocks(s: u32) -> u32 {
   var n = 0u;
   for (var l = s; l < s + levels.count - 1u; l++) { n += level_blocks(l); }
   return n;
-}
-
-// x at input column xx (−1 … W) of an input row starting at flat quad `row`, quad c; 0 outside.
-fn tap(row: u32, xx: i32, w: u32, c: u32) -> vec4<f32> {
-  if (xx < 0 || xx >= i32(w)) { return vec4<f32>(0.0); }
-  return x[row + u32(xx) * params.channels4 + c];
 }
 
 @compute @workgroup_size(LANES, BLOCKS_PER_GROUP)
@@ -92,7 +87,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let r0 = in_level + select(0u, (y - 1u) * w * c4, up);
   let r1 = in_level + y * w * c4;
   let r2 = in_level + select(0u, (y + 1u) * w * c4, down);
-  let xi = i32(x0);
+  // The 6 input columns under the block's windows, x0 − 1 … x0 + 4: a column outside the level
+  // reads column 0 and adds 0 (index and mask found once, so the loads below do not branch).
+  let xa = vec3<i32>(i32(x0) - 1, i32(x0), i32(x0) + 1);
+  let xb = xa + vec3<i32>(3);
+  let wi = vec3<i32>(i32(w));
+  let in_a = (xa >= vec3<i32>(0)) & (xa < wi);
+  let in_b = (xb >= vec3<i32>(0)) & (xb < wi);
+  let col_a = vec3<u32>(select(vec3<i32>(0), xa, in_a)) * c4;
+  let col_b = vec3<u32>(select(vec3<i32>(0), xb, in_b)) * c4;
+  let zero = vec4<f32>(0.0);
   let path_set = t * 2u + s;
   for (var c = lid.x; c < c4; c += LANES) {
     let wb = path_set * 9u * c4 + c;
@@ -101,18 +105,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     var acc1 = b4;
     var acc2 = b4;
     var acc3 = b4;
-    // Taps in the order ky, kx (as the unfused conv adds them), rows outside the level skipped;
-    // a column outside adds 0 · w.
+    // Taps in the order ky, kx (as the unfused conv adds them), rows outside the level skipped.
     for (var ky = 0u; ky < 3u; ky++) {
       let valid = (ky != 0u || up) && (ky != 2u || down);
       if (!valid) { continue; }
-      let row = select(select(r1, r2, ky == 2u), r0, ky == 0u);
-      let v0 = tap(row, xi - 1, w, c);
-      let v1 = tap(row, xi, w, c);
-      let v2 = tap(row, xi + 1, w, c);
-      let v3 = tap(row, xi + 2, w, c);
-      let v4 = tap(row, xi + 3, w, c);
-      let v5 = tap(row, xi + 4, w, c);
+      let row = select(select(r1, r2, ky == 2u), r0, ky == 0u) + c;
+      let v0 = select(zero, x[row + col_a.x], in_a.x);
+      let v1 = select(zero, x[row + col_a.y], in_a.y);
+      let v2 = select(zero, x[row + col_a.z], in_a.z);
+      let v3 = select(zero, x[row + col_b.x], in_b.x);
+      let v4 = select(zero, x[row + col_b.y], in_b.y);
+      let v5 = select(zero, x[row + col_b.z], in_b.z);
       let k0 = weights[wb + (ky * 3u) * c4];
       let k1 = weights[wb + (ky * 3u + 1u) * c4];
       let k2 = weights[wb + (ky * 3u + 2u) * c4];

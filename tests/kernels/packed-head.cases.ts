@@ -67,24 +67,24 @@ function affineNorm(sets: number, seed: number, c = C): Float32Array {
   return out;
 }
 
-const gateCase = (activation: GateActivation, shared: boolean) => ({
-  name: `gates: 2 per row, ${activation}, ${shared ? 'shared input' : 'per-tower input'}, 5 odd levels × 2 towers, C ${C}`,
+const gateCase = (activation: GateActivation, shared: boolean, gates = 2) => ({
+  name: `gates: ${gates} per row, ${activation}, ${shared ? 'shared input' : 'per-tower input'}, 5 odd levels × 2 towers, C ${C}`,
   run: (rt: GpuRuntime) =>
     withScope(rt, 'head gate', async (scope) => {
       const levels = new PackedLevels(SIZES, 2);
       const inTowers = shared ? 1 : 2;
       const x = randomArray(inTowers * levels.rows * C, 1);
-      const w = randomArray(2 * 2 * 9 * C, 2, 0.3);
-      const b = randomArray(4, 3, 0.5);
-      const consumed = [levelMask(5, [4]), levelMask(5, [0])];
-      const gate = emptyTensor(scope, [2, 2, levels.rows]);
-      const logits = emptyTensor(scope, [2, 2, levels.rows]);
+      const w = randomArray(2 * gates * 9 * C, 2, 0.3);
+      const b = randomArray(2 * gates, 3, 0.5);
+      const consumed = [levelMask(5, [4]), levelMask(5, [0]), levelMask(5), levelMask(5, [1, 3])].slice(0, gates);
+      const gate = emptyTensor(scope, [gates, 2, levels.rows]);
+      const logits = emptyTensor(scope, [gates, 2, levels.rows]);
       await run(rt, [
         headGateProgram(scope, {
           levels,
           input: uploadTensor(scope, x, [inTowers, levels.rows, C]),
-          weights: uploadTensor(scope, w, [2, 2, 9, C]),
-          bias: uploadTensor(scope, b, [2, 2]),
+          weights: uploadTensor(scope, w, [2, gates, 9, C]),
+          bias: uploadTensor(scope, b, [2, gates]),
           consumed,
           gate,
           logits,
@@ -259,6 +259,8 @@ const scalePartCase = (c: number) => ({
 export default defineKernelSuite('packed-head', [
   gateCase('geretanh', true),
   gateCase('sigmoid', false),
+  gateCase('retanh', false, 1),
+  gateCase('geretanh', true, 4),
   depthwiseCase(C),
   // 66 quads: more than the 64 lanes, so some lanes take two.
   depthwiseCase(264),
