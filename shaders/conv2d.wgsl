@@ -168,17 +168,21 @@ fn patch_of(r: u32, m: u32, t: u32) -> Patch {
   return p;
 }
 
+// Offsets are computed without branching and an invalid one (padding, a pixel without a row)
+// comes back as -1: the loaders then read offset 0 and select 0, so lanes never diverge in the
+// gather (a CPU adapter runs both sides of a branch its lanes disagree on).
+
 // PACKED: flat offset of input channel 0 at tap (ky, kx), or -1 (padding, or a pixel without a row).
 fn packed_offset(p: Patch, ky: u32, kx: u32, t: u32) -> i32 {
   let nb = neighbour_row(p.pos, i32(ky) - 1, i32(kx) - 1);
-  if (nb < 0) { return -1; }
+  let inside = nb >= 0;
+  let q = u32(max(nb, 0));
   if (NORM_INPUT) {
-    var j = t * levels.tower_rows + u32(nb);
+    var j = t * levels.tower_rows + q;
     if (!NORM_IDENTITY) { j = lists[params.norm_map + j]; }
-    if (j == NONE) { return -1; }
-    return i32(j * params.cin);
+    return select(-1, i32(j * params.cin), inside & (j != NONE));
   }
-  return i32((t * params.in_tower_stride + params.in_row_base + u32(nb)) * params.cin);
+  return select(-1, i32((t * params.in_tower_stride + params.in_row_base + q) * params.cin), inside);
 }
 
 // Dense: flat input offset of patch element (ky, kx, ci), or -1 in the zero padding.
@@ -186,8 +190,8 @@ fn gather_offset(p: Patch, ky: u32, kx: u32, ci: u32) -> i32 {
   if (POINTWISE) { return i32(p.base + ci); }
   let iy = p.iy0 + i32(ky);
   let ix = p.ix0 + i32(kx);
-  if (iy < 0 || ix < 0 || iy >= i32(params.in_h) || ix >= i32(params.in_w)) { return -1; }
-  return i32(p.base + (u32(iy) * params.in_w + u32(ix)) * params.cin + ci);
+  let inside = (iy >= 0) & (ix >= 0) & (iy < i32(params.in_h)) & (ix < i32(params.in_w));
+  return select(-1, i32(p.base + (u32(max(iy, 0)) * params.in_w + u32(max(ix, 0))) * params.cin + ci), inside);
 }
 
 // NORM_INPUT: GroupNorm (folded affine of segment `seg`) + ReLU of input channel ci.
@@ -196,32 +200,29 @@ fn normalise(v: f32, seg: u32, ci: u32) -> f32 {
   return max((v - aux[a]) * aux[a + params.cin] + aux[a + 2u * params.cin], 0.0);
 }
 
-fn load4(p: Patch, ky: u32, kx: u32, ci: u32, t: u32) -> vec4<f32> {
+// The 4 input channels ci … ci + 3 at tap (ky, kx), or 0 where `ok` is false or the tap is invalid.
+fn load4(p: Patch, ky: u32, kx: u32, ci: u32, t: u32, ok: bool) -> vec4<f32> {
   if (!PACKED) {
     let off = gather_offset(p, ky, kx, ci);
-    if (off < 0) { return vec4<f32>(0.0); }
-    return x[u32(off) >> 2u];
+    return select(vec4<f32>(0.0), x[u32(max(off, 0)) >> 2u], ok & (off >= 0));
   }
   let off = packed_offset(p, ky, kx, t);
-  if (off < 0) { return vec4<f32>(0.0); }
-  var v = x[(u32(off) + ci) >> 2u];
+  var v = x[(u32(max(off, 0)) + ci) >> 2u];
   if (NORM_INPUT) {
     v = vec4<f32>(normalise(v.x, p.seg, ci), normalise(v.y, p.seg, ci + 1u), normalise(v.z, p.seg, ci + 2u), normalise(v.w, p.seg, ci + 3u));
   }
-  return v;
+  return select(vec4<f32>(0.0), v, ok & (off >= 0));
 }
 
-fn load1(p: Patch, ky: u32, kx: u32, ci: u32, t: u32) -> f32 {
+fn load1(p: Patch, ky: u32, kx: u32, ci: u32, t: u32, ok: bool) -> f32 {
   if (!PACKED) {
     let off = gather_offset(p, ky, kx, ci);
-    if (off < 0) { return 0.0; }
-    return x_at(u32(off));
+    return select(0.0, x_at(u32(max(off, 0))), ok & (off >= 0));
   }
   let off = packed_offset(p, ky, kx, t);
-  if (off < 0) { return 0.0; }
-  var v = x_at(u32(off) + ci);
+  var v = x_at(u32(max(off, 0)) + ci);
   if (NORM_INPUT) { v = normalise(v, p.seg, ci); }
-  return v;
+  return select(0.0, v, ok & (off >= 0));
 }
 
 // Tap and channel of patch element gk (ci = gk for POINTWISE).
@@ -236,8 +237,7 @@ fn split_k(gk: u32) -> vec3<u32> {
 fn gather4(p: Patch, k0: u32, a_k: u32, r: u32, t: u32) {
   let gk = k0 + a_k;
   let tap = split_k(gk);
-  var v = vec4<f32>(0.0);
-  if (p.valid && gk < params.k) { v = load4(p, tap.x, tap.y, tap.z, t); }
+  let v = load4(p, tap.x, tap.y, tap.z, t, p.valid & (gk < params.k));
   for (var j = 0u; j < 4u; j++) {
     tile_a[(a_k + j) * ROW_QUADS + (r >> 2u)][r & 3u] = v[j];
   }
@@ -248,8 +248,7 @@ fn gather1(patches: ptr<function, array<Patch, 4>>, k0: u32, tk: u32, r0: u32, t
   let gk = k0 + tk;
   let tap = split_k(gk);
   for (var i = 0u; i < 4u; i++) {
-    var v = 0.0;
-    if ((*patches)[i].valid && gk < params.k) { v = load1((*patches)[i], tap.x, tap.y, tap.z, t); }
+    let v = load1((*patches)[i], tap.x, tap.y, tap.z, t, (*patches)[i].valid & (gk < params.k));
     let r = r0 + i * ROW_QUADS;
     tile_a[tk * ROW_QUADS + (r >> 2u)][r & 3u] = v;
   }
