@@ -22,6 +22,7 @@ import { DetectorEngine } from '../src/model/engine';
 import { DEFAULT_EXECUTION } from '../src/model/detector-graph';
 import { planPreprocess } from '../src/ops/preprocess';
 import { fixedHeadVariant } from '../src/weights/head-variant';
+import { stats, type Stats } from './suite-types';
 
 const USAGE =
   'usage: bench/engine.ts <weights.dhw> <image.png> [--runs N] [--fixed fixed.dhw | --fixed-twin] [--baseline fcos.dhw] [--no-dense] [--min-size N --max-size N] ' +
@@ -45,17 +46,9 @@ interface Series {
   readonly runs: RunRecord[];
 }
 
-interface Stat {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-}
-
-const stat = (xs: readonly number[]): Stat => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s.at(-1)! };
-};
-const fmt = (s: Stat) => `${s.median.toFixed(0)} [${s.min.toFixed(0)}–${s.max.toFixed(0)}]`;
+type Stat = Stats;
+const stat = stats;
+const fmt = (s: Stat) => `${s.medianMs.toFixed(0)} [${s.minMs.toFixed(0)}–${s.maxMs.toFixed(0)}]`;
 const mib = (b: number) => (b / 2 ** 20).toFixed(1);
 
 /** Loose view of a result of any engine version (field names changed over time). */
@@ -193,7 +186,7 @@ export async function main(args: string[]): Promise<number> {
     );
   }
   const find = (label: string) => report.find((r) => r.label === label);
-  const ratio = (a: Stat | undefined, b: Stat | undefined) => (a && b ? a.median / b.median : NaN);
+  const ratio = (a: Stat | undefined, b: Stat | undefined) => (a && b ? a.medianMs / b.medianMs : NaN);
   const dynamic = find('dynamic')!;
   const ratios: Record<string, number> = {};
   const fixed = find('fixed');
