@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { inferArchitecture } from '../../src/weights/architecture';
 import { readCheckpoint } from '../../src/weights/checkpoint/read-checkpoint';
 import { COCO_CLASS_NAMES } from '../../src/weights/coco-classes';
 import { DEFAULT_MODEL_CONFIG, type HeadKind, type ModelConfig } from '../../src/weights/config';
@@ -95,6 +96,15 @@ describe('official model zoo layouts', () => {
     const fix = checkpoint('fcos.res50.1x.fix.d4.pth.gz');
     expect(() => convertCheckpoint(fix, { headKind: 'dynamic' })).toThrow(/Fix-head/);
     expect(() => convertCheckpoint(fix, { headKind: 'fcos' })).toThrow(/Fix-head/);
+  });
+
+  it('an FCOS tower with an odd NUM_CONVS, or convs not every third module, is refused by name', () => {
+    const shapes = new Map([...readCheckpoint(checkpoint('fcos.res50.1x.pth.gz')).tensors].map(([n, t]) => [n, t.shape]));
+    const without = (drop: (n: string) => boolean) => new Map([...shapes].filter(([n]) => !drop(n)));
+    // NUM_CONVS 3: the fourth conv (module 9) and its GroupNorm (10) removed from both towers.
+    expect(() => inferArchitecture(without((n) => /_subnet\.(9|10)\./.test(n)))).toThrow(/NUM_CONVS = 3/);
+    expect(() => inferArchitecture(without((n) => /_subnet\.3\./.test(n)))).toThrow(/sit at 0, 6, 9/);
+    expect(inferArchitecture(shapes)).toMatchObject({ headKind: 'fcos', headLayout: 'fcos', routersPerTower: 2 });
   });
 
   it("the README's zoo table gives the full-width .dhw sizes the converter writes", () => {
