@@ -37,8 +37,8 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> out: array<vec4<f32>>;
 
 #include <packed-levels>
+#include <pixel-blocks>
 
-fn level_blocks(l: u32) -> u32 { return level_height(l) * ((level_width(l) + BLOCK - 1u) / BLOCK); }
 
 // Blocks of one tower on path s (source levels s … s + L − 2).
 fn path_blocks(s: u32) -> u32 {
@@ -62,19 +62,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     per = path_blocks(1u);
   }
   let t = local / per;
-  var rem = local - t * per;
-  var l = s;
-  for (var i = s; i + 1u < s + levels.count - 1u; i++) {
-    let n = level_blocks(i);
-    if (rem < n) { break; }
-    rem -= n;
-    l = i + 1u;
-  }
-  let w = level_width(l);
-  let h = level_height(l);
-  let row_blocks = (w + BLOCK - 1u) / BLOCK;
-  let y = rem / row_blocks;
-  let x0 = (rem - y * row_blocks) * BLOCK;
+  let block = locate_block(local - t * per, s, s + levels.count - 1u);
+  let l = block.level;
+  let w = block.w;
+  let h = block.h;
+  let y = block.y;
+  let x0 = block.x0;
   let q0 = level_offset(l) + y * w + x0;   // tower row of the block's first pixel
   let c4 = params.channels4;
   let span0 = params.hi.x - params.lo.x;

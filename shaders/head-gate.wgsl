@@ -42,9 +42,9 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> logits: array<f32>;
 
 #include <packed-levels>
+#include <pixel-blocks>
 #include <gate-activation>
 
-fn level_blocks(l: u32) -> u32 { return level_height(l) * ((level_width(l) + BLOCK - 1u) / BLOCK); }
 
 fn dots(a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32>, w: vec4<f32>) -> vec4<f32> {
   return vec4<f32>(dot(a, w), dot(b, w), dot(c, w), dot(d, w));
@@ -74,19 +74,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var l = 0u; l < levels.count; l++) { per += level_blocks(l); }
   if (b >= levels.towers * per) { return; }
   let t = b / per;
-  var rem = b - t * per;
-  var l = 0u;
-  for (var i = 0u; i + 1u < levels.count; i++) {
-    let n = level_blocks(i);
-    if (rem < n) { break; }
-    rem -= n;
-    l = i + 1u;
-  }
-  let w = level_width(l);
-  let h = level_height(l);
-  let row_blocks = (w + BLOCK - 1u) / BLOCK;
-  let y = rem / row_blocks;
-  let x0 = (rem - y * row_blocks) * BLOCK;
+  let block = locate_block(b - t * per, 0u, levels.count);
+  let l = block.level;
+  let w = block.w;
+  let h = block.h;
+  let y = block.y;
+  let x0 = block.x0;
   let first = level_offset(l);
   let c4 = params.channels4;
   let in_level = t * params.in_tower_stride + first;
