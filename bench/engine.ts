@@ -2,12 +2,12 @@
  * End-to-end engine timings in Node (Dawn; SwiftShader without a GPU) for one weights file and
  * one image, every series measured side by side in one run: the sparse (default) and the
  * dense-masked dynamic head, optionally the fixed head (a fixed checkpoint, or the dynamic file's
- * fixed twin), and optionally the engine of another checkout (e.g. the commit before a change, in
+ * fixed twin), optionally the FCOS baseline head (an FCOS checkpoint's file, `--baseline`), and optionally the engine of another checkout (e.g. the commit before a change, in
  * a git worktree) with its own weights file. Rounds are interleaved (every round visits every
  * series, in a rotated order) so that machine drift lands on all series alike; each stage is
  * reported as median [min–max] over the rounds. Usage:
  *   node scripts/run-ts.mjs bench/engine.ts <weights.dhw> <image.png> [--runs N]
- *     [--fixed fixed.dhw | --fixed-twin] [--no-dense] [--min-size N --max-size N]
+ *     [--fixed fixed.dhw | --fixed-twin] [--baseline fcos.dhw] [--no-dense] [--min-size N --max-size N]
  *     [--before <checkout> --before-weights <file.dhw>] [--json out.json] [--profile]
  * `--profile` ends with one more detect per series of this checkout with every GPU program timed
  * on its own, and lists the head's and predictor's programs by time.
@@ -22,9 +22,10 @@ import { DetectorEngine } from '../src/model/engine';
 import { DEFAULT_EXECUTION } from '../src/model/detector-graph';
 import { planPreprocess } from '../src/ops/preprocess';
 import { fixedHeadVariant } from '../src/weights/head-variant';
+import { stats, type Stats } from './suite-types';
 
 const USAGE =
-  'usage: bench/engine.ts <weights.dhw> <image.png> [--runs N] [--fixed fixed.dhw | --fixed-twin] [--no-dense] [--min-size N --max-size N] ' +
+  'usage: bench/engine.ts <weights.dhw> <image.png> [--runs N] [--fixed fixed.dhw | --fixed-twin] [--baseline fcos.dhw] [--no-dense] [--min-size N --max-size N] ' +
   '[--before <checkout> --before-weights <file.dhw>] [--json out.json] [--profile]';
 
 /** What the bench reads from a detection result, in this checkout's engine or an older one's. */
@@ -45,17 +46,9 @@ interface Series {
   readonly runs: RunRecord[];
 }
 
-interface Stat {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-}
-
-const stat = (xs: readonly number[]): Stat => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s.at(-1)! };
-};
-const fmt = (s: Stat) => `${s.median.toFixed(0)} [${s.min.toFixed(0)}–${s.max.toFixed(0)}]`;
+type Stat = Stats;
+const stat = stats;
+const fmt = (s: Stat) => `${s.medianMs.toFixed(0)} [${s.minMs.toFixed(0)}–${s.maxMs.toFixed(0)}]`;
 const mib = (b: number) => (b / 2 ** 20).toFixed(1);
 
 /** Loose view of a result of any engine version (field names changed over time). */
@@ -89,6 +82,7 @@ export async function main(args: string[]): Promise<number> {
       runs: { type: 'string' },
       fixed: { type: 'string' },
       'fixed-twin': { type: 'boolean' },
+      baseline: { type: 'string' },
       'no-dense': { type: 'boolean' },
       'min-size': { type: 'string' },
       'max-size': { type: 'string' },
@@ -117,11 +111,17 @@ export async function main(args: string[]): Promise<number> {
   const configs: { label: string; bytes: Uint8Array; execution: HeadExecution }[] = [{ label: 'dynamic', bytes: weights, execution: DEFAULT_EXECUTION }];
   if (!values['no-dense']) configs.push({ label: 'dense-masked', bytes: weights, execution: { mode: 'dense-masked', crossover: 0 } });
   if (fixedWeights) configs.push({ label: 'fixed', bytes: fixedWeights, execution: { mode: 'dense-masked', crossover: 0 } });
+  if (values.baseline) configs.push({ label: 'fcos-baseline', bytes: new Uint8Array(readFileSync(values.baseline)), execution: DEFAULT_EXECUTION });
 
   const series: Series[] = [];
   for (const c of configs) {
     const engine = await DetectorEngine.load(runtime, c.bytes, { input, execution: c.execution, warmup: { height: image.height, width: image.width } });
     const sizes = planPreprocess(image.height, image.width, engine.config.input);
+    if (c.label === 'fcos-baseline' && engine.config.head.kind !== 'fcos') {
+      console.error(`--baseline needs an FCOS baseline head file, ${values.baseline} has a ${engine.config.head.kind} head`);
+      engine.dispose();
+      return 2;
+    }
     const plan = await engine.prepare(...sizes.paddedSize);
     const { weightsMs, compileMs } = engine.loadTimings;
     series.push({
@@ -186,7 +186,7 @@ export async function main(args: string[]): Promise<number> {
     );
   }
   const find = (label: string) => report.find((r) => r.label === label);
-  const ratio = (a: Stat | undefined, b: Stat | undefined) => (a && b ? a.median / b.median : NaN);
+  const ratio = (a: Stat | undefined, b: Stat | undefined) => (a && b ? a.medianMs / b.medianMs : NaN);
   const dynamic = find('dynamic')!;
   const ratios: Record<string, number> = {};
   const fixed = find('fixed');
@@ -199,6 +199,17 @@ export async function main(args: string[]): Promise<number> {
       `head dynamic / fixed ${ratios.headDynamicOverFixed.toFixed(3)} vs executed / dense head MACs ${ratios.headMacsExecutedOverDense.toFixed(3)} ` +
         `(margin ${(ratios.headDynamicOverFixed - ratios.headMacsExecutedOverDense).toFixed(3)}); control, identical backbones: ${ratios.backboneDynamicOverFixed.toFixed(3)}; ` +
         `whole GPU frame ${ratios.gpuDynamicOverFixed.toFixed(3)}`,
+    );
+  }
+  const baseline = find('fcos-baseline');
+  if (baseline) {
+    ratios.headDynamicOverBaseline = ratio(dynamic.stages.head, baseline.stages.head);
+    ratios.headPredictorDynamicOverBaseline = ratio(dynamic.headPredictor, baseline.headPredictor);
+    ratios.headMacsExecutedOverBaseline = dynamic.macs.executed / baseline.macs.executed;
+    ratios.gpuDynamicOverBaseline = ratio(dynamic.gpu, baseline.gpu);
+    console.log(
+      `head dynamic / FCOS baseline ${ratios.headDynamicOverBaseline.toFixed(3)} (head + predictor ${ratios.headPredictorDynamicOverBaseline.toFixed(3)}) vs executed head MACs ` +
+        `${ratios.headMacsExecutedOverBaseline.toFixed(3)}; whole GPU frame ${ratios.gpuDynamicOverBaseline.toFixed(3)}`,
     );
   }
   const dense = find('dense-masked');

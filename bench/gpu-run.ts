@@ -14,17 +14,8 @@ import type { HeadExecution } from '../src/model/dynamic-head';
 import { DEFAULT_EXECUTION } from '../src/model/detector-graph';
 import { DetectorEngine } from '../src/model/engine';
 import { planPreprocess } from '../src/ops/preprocess';
+import { stats as stat, type Stats as Stat } from './suite-types';
 import { syntheticWeights } from './synthetic-weights';
-
-interface Stat {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-}
-const stat = (xs: readonly number[]): Stat => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s.at(-1)! };
-};
 
 /** A deterministic test image: smooth gradients with a few bright blobs. */
 function image(height: number, width: number) {
@@ -119,6 +110,6 @@ export async function main(args: string[]): Promise<number> {
   else console.log(text);
   const dense = series[0] as { gpuMs: Stat };
   const dynamic = series[1] as { gpuMs: Stat };
-  console.error(`${adapter.description || adapter.vendor}: GPU per frame dense-masked ${dense.gpuMs.median.toFixed(1)} ms, dynamic ${dynamic.gpuMs.median.toFixed(1)} ms (${runs} warm runs each)`);
+  console.error(`${adapter.description || adapter.vendor}: GPU per frame dense-masked ${dense.gpuMs.medianMs.toFixed(1)} ms, dynamic ${dynamic.gpuMs.medianMs.toFixed(1)} ms (${runs} warm runs each)`);
   return 0;
 }

@@ -2,6 +2,7 @@
  * Renders a benchmark result (bench/suite-types.ts) as one self-contained HTML page: tables and
  * inline SVG plots only (no script, no external asset), so the file can be archived or mailed.
  */
+import { impliedCrossover, ratioRows, TIMER_RESOLUTION_MS } from './ratios';
 import type { BenchResult, EngineRun, Series, SparseCurve } from './suite-types';
 
 const PALETTE = ['#2f6db5', '#e07b24', '#3a9a4d', '#b5404a', '#7b5cb8', '#8c6d31', '#d16ba5', '#5f9ea0', '#666'];
@@ -133,29 +134,18 @@ function sparsePlot(curve: SparseCurve): string {
     for (const p of pts) parts.push(`<circle cx="${x(p.density)}" cy="${y(p.ratio)}" r="3" fill="${colour}"><title>${escapeHtml(`${s.name}: density ${(p.density * 100).toFixed(1)} %, sparse ${fmt(p.sparseMs, 2)} ms, dense ${fmt(p.denseMs, 2)} ms, ratio ${p.ratio.toFixed(3)}`)}</title></circle>`);
     parts.push(`<rect x="${width - r + 12}" y="${t + i * 18}" width="12" height="3" fill="${colour}"/><text x="${width - r + 28}" y="${t + i * 18 + 5}" class="tick">${escapeHtml(s.name)}</text>`);
   });
-  if (curve.crossover !== undefined) {
-    parts.push(`<line x1="${x(curve.crossover)}" x2="${x(curve.crossover)}" y1="${t}" y2="${height - b}" class="crossover"/><text x="${x(curve.crossover) + 4}" y="${t + 12}" class="tick">crossover ${(curve.crossover * 100).toFixed(0)} %</text>`);
-  }
+  // The crossover the plotted curve implies (first series: the one the engine calibrates on).
+  const implied = impliedCrossover(curve.series[0]?.points ?? []);
+  const caption =
+    implied !== undefined
+      ? `curve crosses 1 at ${(implied * 100).toFixed(0)} %`
+      : 'sparse cheaper at every measured density: no crossover';
+  if (implied !== undefined) parts.push(`<line x1="${x(implied)}" x2="${x(implied)}" y1="${t}" y2="${height - b}" class="crossover"/>`);
+  const calibrated = curve.crossover !== undefined ? `; calibration chose ${(curve.crossover * 100).toFixed(0)} %` : '';
+  parts.push(`<text x="${l + 4}" y="${t + 12}" class="tick">${escapeHtml(caption + calibrated)}</text>`);
   parts.push(`<text x="${(l + width - r) / 2}" y="${height - 4}" class="tick" text-anchor="middle">active pixels</text>`);
   parts.push('</svg>');
   return parts.join('');
-}
-
-function ratioRows(result: BenchResult): [string, number | undefined, number | undefined][] {
-  const find = (engine: string, config: string) => result.runs.find((r) => r.engine === engine && r.config === config);
-  const med = (engine: string, config: string, kind: Series['kind'] = 'network') => find(engine, config)?.series.find((s) => s.kind === kind)?.wall.medianMs;
-  const rows: [string, number | undefined, number | undefined][] = [
-    ['ours fixed / ORT-web WebGPU fixed (network)', med('ours', 'fixed'), med('ort-webgpu', 'fixed')],
-    ['ours fixed / ORT-web wasm fixed (network)', med('ours', 'fixed'), med('ort-wasm', 'fixed')],
-    ['ours dynamic / ORT-web WebGPU dynamic-dense (network)', med('ours', 'dynamic'), med('ort-webgpu', 'dynamic-dense')],
-    ['ours dynamic / ORT-web wasm dynamic-dense (network)', med('ours', 'dynamic'), med('ort-wasm', 'dynamic-dense')],
-    ['ours dynamic / ours fixed (network)', med('ours', 'dynamic'), med('ours', 'fixed')],
-    ['ours dynamic / ours fixed (pipeline: RGBA → detections)', med('ours', 'dynamic', 'pipeline'), med('ours', 'fixed', 'pipeline')],
-  ];
-  const f = find('ours', 'fixed')?.series.find((s) => s.kind === 'pipeline');
-  const d = find('ours', 'dynamic')?.series.find((s) => s.kind === 'pipeline');
-  if (f && d) for (const stage of Object.keys(f.stages)) rows.push([`stage ${stage}: dynamic / fixed`, d.stages[stage], f.stages[stage]]);
-  return rows.filter(([, a, b]) => a !== undefined && b !== undefined);
 }
 
 export function renderReport(result: BenchResult): string {
@@ -182,7 +172,12 @@ export function renderReport(result: BenchResult): string {
     ? `<table><tr><th>run</th>${stageNames.map((s) => `<th>${e(s)}</th>`).join('')}</tr>${stageRows.map((r) => `<tr><td>${e(r.label)}</td>${stageNames.map((s) => `<td>${fmt(r.stages[s], 2)}</td>`).join('')}</tr>`).join('')}</table>`
     : '';
   const ratios = ratioRows(result)
-    .map(([label, a, b]) => `<tr><td>${e(label)}</td><td><b>${(a! / b!).toFixed(3)}</b></td><td>${fmt(a)} / ${fmt(b)} ms</td></tr>`)
+    .map((r) => {
+      const value = r.ratio === undefined ? `n/a` : `<b>${r.ratio.toFixed(3)}</b>`;
+      const spread = r.range ? `${r.range[0].toFixed(3)}–${r.range[1].toFixed(3)}` : '–';
+      const verdict = r.note ?? (r.role === 'control' ? (r.withinNoise ? 'control (identical work): 1 within spread' : 'CONTROL OUTSIDE SPREAD: identical work differs, too noisy to compare') : '');
+      return `<tr class="${r.role === 'control' && r.withinNoise === false ? 'bad' : ''}"><td>${e(r.label)}</td><td>${value}</td><td>${spread}</td><td>${fmt(r.a.medianMs)} / ${fmt(r.b.medianMs)} ms</td><td>${e(verdict)}</td></tr>`;
+    })
     .join('');
   const agreement = result.agreement
     .map((a) => `<tr class="${a.pass ? 'ok' : 'bad'}"><td>${e(a.peer)}</td><td>${e(a.config)}</td><td>${e(a.image)}</td><td>${a.worstRelative.toExponential(2)}</td><td>${e(a.worstTensor)}</td><td>${a.pass ? 'agree' : 'DIFFER'}</td></tr>`)
@@ -227,7 +222,8 @@ ${result.errors.length ? `<p class="errors">Errors: ${result.errors.map(e).join(
 <h2>Latency (network: pre-processed input → head outputs on the host)</h2>
 ${latencyBars(bars, 'median wall-clock ms per run (whisker: p90)')}
 <h2>Ratios</h2>
-<table><tr><th>ratio</th><th>value</th><th>medians</th></tr>${ratios}</table>
+<p class="small">Series of our engine run interleaved (every timed round visits each configuration, in a rotated order). Spread: p25 of one side over p75 of the other, to p75 over p25. Controls are stages with the same work on both sides; when one falls outside its spread the machine was too noisy for the other ratios. Stages under ${TIMER_RESOLUTION_MS} ms on both sides get no ratio.</p>
+<table><tr><th>ratio</th><th>median</th><th>spread</th><th>medians</th><th></th></tr>${ratios}</table>
 ${densities ? `<p>Dynamic head: mean depth-gate density over routers per image — ${densities}.</p>` : ''}
 ${macs ? `<p>Head MACs (first image): ${macs}.</p>` : ''}
 <h2>Stage breakdown (ours; GPU passes by timestamp-query, CPU pre/post-processing by the clock)</h2>

@@ -47,8 +47,11 @@ export interface SuiteRequest {
 export interface Stats {
   readonly n: number;
   readonly medianMs: number;
+  readonly p25Ms: number;
+  readonly p75Ms: number;
   readonly p90Ms: number;
   readonly minMs: number;
+  readonly maxMs: number;
   readonly meanMs: number;
 }
 
@@ -62,6 +65,8 @@ export interface Series {
   readonly gpu?: Stats;
   /** Median ms per stage: GPU passes (preprocess, backbone, fpn, head, predictor), CPU `pre-process (CPU)` and `post-process (CPU)`. */
   readonly stages: Readonly<Record<string, number>>;
+  /** The same stages with their spread over the timed runs. */
+  readonly stageStats?: Readonly<Record<string, Stats>>;
   readonly timingSource: string;
   readonly samplesMs: readonly number[];
 }
@@ -108,6 +113,7 @@ export interface SparseCurve {
   readonly source: string;
   readonly label: string;
   readonly series: readonly { readonly name: string; readonly points: readonly SparsePoint[] }[];
+  /** What the engine's calibration chose from the same samples (the plot marks the curve's own crossover). */
   readonly crossover?: number;
 }
 
@@ -160,8 +166,11 @@ export function stats(samples: readonly number[]): Stats {
   return {
     n: s.length,
     medianMs: q(0.5),
+    p25Ms: q(0.25),
+    p75Ms: q(0.75),
     p90Ms: q(0.9),
     minMs: s[0] ?? Number.NaN,
+    maxMs: s.at(-1) ?? Number.NaN,
     meanMs: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length),
   };
 }

@@ -22,6 +22,7 @@ import { planPreprocess } from '../src/ops/preprocess';
 import type { ModelConfigOverrides } from '../src/weights/config';
 import { convertCheckpoint } from '../src/weights/convert';
 import { loadReferenceFixture, nodeFixtureReader } from '../tests/harness/reference-fixtures';
+import { formatRatio, ratioRows } from './ratios';
 import { renderReport } from './report';
 import type { BenchResult, SparseCurve, SuiteImage, SuiteMessage, SuiteModel, SuiteProfileName, SuiteRequest, WorkerResult } from './suite-types';
 
@@ -222,25 +223,6 @@ function nodeSparseCurves(): SparseCurve[] {
   }
 }
 
-function ratioTable(result: BenchResult): string[] {
-  const net = (engine: string, config: string) => result.runs.find((r) => r.engine === engine && r.config === config)?.series.find((s) => s.kind === 'network')?.wall.medianMs;
-  const lines: string[] = [];
-  const row = (label: string, a?: number, b?: number) => {
-    if (a !== undefined && b !== undefined) lines.push(`${label.padEnd(58)} ${(a / b).toFixed(3)}  (${a.toFixed(1)} / ${b.toFixed(1)} ms)`);
-  };
-  row('ours fixed / ORT-web WebGPU fixed (network, median wall)', net('ours', 'fixed'), net('ort-webgpu', 'fixed'));
-  row('ours fixed / ORT-web wasm fixed', net('ours', 'fixed'), net('ort-wasm', 'fixed'));
-  row('ours dynamic / ORT-web WebGPU dynamic-dense', net('ours', 'dynamic'), net('ort-webgpu', 'dynamic-dense'));
-  row('ours dynamic / ORT-web wasm dynamic-dense', net('ours', 'dynamic'), net('ort-wasm', 'dynamic-dense'));
-  row('ours dynamic / ours fixed (network)', net('ours', 'dynamic'), net('ours', 'fixed'));
-  const pipe = (config: string) => result.runs.find((r) => r.engine === 'ours' && r.config === config)?.series.find((s) => s.kind === 'pipeline');
-  const f = pipe('fixed');
-  const d = pipe('dynamic');
-  row('ours dynamic / ours fixed (pipeline, median wall)', d?.wall.medianMs, f?.wall.medianMs);
-  if (f && d) for (const stage of Object.keys(f.stages)) row(`  stage ${stage}: dynamic / fixed`, d.stages[stage], f.stages[stage]);
-  return lines;
-}
-
 export async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
   const started = Date.now();
@@ -331,7 +313,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const base = path.join(resultsDir, `bench-${args.profile}-${stamp}`);
       writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 1)}\n`);
       writeFileSync(`${base}.html`, renderReport(result));
-      console.log(`\n${ratioTable(result).join('\n')}`);
+      console.log(`\n${ratioRows(result).map(formatRatio).join('\n')}`);
       for (const a of result.agreement) console.log(`agreement ${a.peer}/${a.config}/${a.image}: ${a.worstRelative.toExponential(2)} (${a.worstTensor}) ${a.pass ? 'ok' : 'FAIL'}`);
       if (result.errors.length) console.log(`errors:\n  ${result.errors.join('\n  ')}`);
       console.log(`\nwrote ${path.relative(root, base)}.json and .html in ${result.durationS.toFixed(0)} s`);

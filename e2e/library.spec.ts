@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { freePort } from './harness/free-port';
 import { preview, build, type Plugin, type PreviewServer } from 'vite';
 import type {} from './fixture-app/report';
 import { longestTask, observeLongTasks } from './long-tasks';
@@ -51,17 +51,6 @@ function cspReportCollector(): Plugin {
   };
 }
 
-/** A free loopback port (other suites or servers may hold the usual ones). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function sizes(dir: string): Record<string, number> {
   const out: Record<string, number> = {};

@@ -1,9 +1,9 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { freePort } from './harness/free-port';
 
 // The package as a user gets it: `npm pack` (prepack builds dist/), the tarball installed into an
 // empty project outside the repository with `webgpu` and `vite` next to it, then there: the CLI
@@ -20,16 +20,6 @@ let preview: ChildProcess | undefined;
 const run = (cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
   spawnSync(cmd, args, { cwd: options.cwd ?? project, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...options.env } });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 test.describe.configure({ mode: 'serial' });
 

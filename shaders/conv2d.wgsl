@@ -5,7 +5,7 @@
 // A-tile loader (zero outside the image), never materialised.
 //
 // Weight layout: [KH·KW·Cin, Cout] row-major (packConvWeights converts PyTorch OIHW). k runs in
-// the same order as the NHWC gather, and a B tile row (fixed k, 64 consecutive Cout) is one
+// the same order as the NHWC gather, and a B tile row (fixed k, TILE_N consecutive Cout) is one
 // contiguous, vec4-loadable run of memory.
 //
 // Two row mappings:
@@ -30,13 +30,19 @@
 //     PRED_BOX (the box predictor's epilogue): columns < 4 become max(v · s_l, 0) with
 //       s_l = aux[l] · stride_l (Scale · ReLU · stride, spec §4.3); column 4 (centerness) is kept.
 //
-// Tiling: a workgroup of 16×(TILE_M / 4) threads computes a TILE_M×64 tile of the output (TILE_M
-// = 64, or 32 for active-row lists so that a partly filled last tile wastes at most 31 rows),
-// 4×4 per thread, with K walked in slices of 16 staged in workgroup memory as vec4 (A k-major,
-// 4 rows per vec4; B 4 columns per vec4), so the inner step is two vec4 loads for 16 FMAs.
+// Tiling: a workgroup computes a TILE_M×TILE_N tile of the output (TILE_M = 64, or 32 for
+// active-row lists so that a partly filled last tile wastes at most 31 rows; TILE_N = 64, or
+// 32 / 16 for narrow outputs such as the predictors' 5 or 6 columns, where a 64-wide tile would
+// spend most of its FMAs on columns past Cout) with (TILE_N / THREAD_COLS)×(TILE_M / THREAD_ROWS)
+// threads, each THREAD_ROWS×THREAD_COLS (one or two quads each way, the second half a tile away),
+// with K walked in slices of 16 staged in workgroup memory as vec4 (A k-major, 4 rows per vec4;
+// B 4 columns per vec4), so the inner step is (THREAD_ROWS + THREAD_COLS) / 4 vec4 loads for
+// THREAD_ROWS·THREAD_COLS FMAs.
+// The A tile is TILE_M×16 whatever the thread count, so each thread gathers A_ROWS rows of it
+// (VEC4_A, ≤ 4) or A_KS k of its 4 rows (scalar).
 // VEC4_A (Cin % 4 == 0) loads 4 channels of one pixel at once, VEC4_B (Cout % 4 == 0) 4 output
 // channels at once; the scalar paths handle any channel count (the stem has Cin = 3).
-// Dispatch: (ceil(Cout / 64), ceil(M / TILE_M), T), or indirect with the same layout (the
+// Dispatch: (ceil(Cout / TILE_N), ceil(M / TILE_M), T), or indirect with the same layout (the
 // compaction writes it; tiles past a tower's M return at once).
 
 override PACKED: bool = false;
@@ -54,6 +60,18 @@ override HAS_RESIDUAL: bool = false;
 override RELU: bool = false;
 // Output rows per workgroup: 64 or 32 (a multiple of 16 that divides 64).
 override TILE_M: u32 = 64u;
+// Output columns per workgroup: 64, 32 or 16.
+override TILE_N: u32 = 64u;
+// Output columns per thread: 4, or 8 (TILE_N ≥ 32) as two quads TILE_N / 2 apart.
+override THREAD_COLS: u32 = 4u;
+// Set by the runtime on CPU adapters (src/gpu/capabilities.ts).
+override SOFTWARE_ADAPTER: bool = false;
+// Output rows per thread: 4, or 8 as two quads TILE_M / 2 apart. 8 only on a CPU adapter and
+// with VEC4_A (a scalar-A thread already gathers 4 rows): SwiftShader reads workgroup memory
+// lane by lane, so an 8×8 block's 4 vec4 reads per 64 FMAs (4×8: 3 per 32) make the GEMM about
+// 1.2–1.3× faster there, while on a GPU 64 accumulators per thread would cost occupancy.
+// (A thread gathers 4·THREAD_ROWS·THREAD_COLS / TILE_N ≤ 4 A rows, so 8×8 needs TILE_N = 64.)
+override THREAD_ROWS: u32 = select(4u, 8u, SOFTWARE_ADAPTER && VEC4_A && 8u * THREAD_COLS <= TILE_N);
 
 struct Params {
   batch: u32,
@@ -80,12 +98,18 @@ struct Params {
   box_stride: array<vec4<f32>, 2>,  // PRED_BOX: stride_l per level (1 without NORM_REG_TARGETS)
 };
 
-const TILE_N = 64u;
 const TILE_K = 16u;
 const NONE: u32 = 0xffffffffu;
-// Threads per workgroup and vec4 row quads per A-tile k row (derived; never set by the host).
-override THREADS: u32 = TILE_M * 4u;
+// Derived, never set by the host: vec4 row quads per A-tile k row, vec4 column quads per B-tile
+// k row, threads per workgroup, A-tile rows a VEC4_A thread gathers (64 / TILE_N ≤ 4) and k a
+// scalar-A thread gathers for each of its rows (64 / TILE_N).
 override ROW_QUADS: u32 = TILE_M / 4u;
+override COL_QUADS: u32 = TILE_N / 4u;
+override COL_THREADS: u32 = TILE_N / THREAD_COLS;
+override ROW_THREADS: u32 = TILE_M / THREAD_ROWS;
+override THREADS: u32 = ROW_THREADS * COL_THREADS;
+override A_ROWS: u32 = 4u * TILE_M / THREADS;
+override A_KS: u32 = TILE_K / COL_THREADS;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -100,7 +124,7 @@ override ROW_QUADS: u32 = TILE_M / 4u;
 #include <packed-levels>
 
 var<workgroup> tile_a: array<vec4<f32>, TILE_K * ROW_QUADS>; // [TILE_K][TILE_M / 4]: rows 4q..4q+3 at one k
-var<workgroup> tile_b: array<vec4<f32>, 256>;                  // [TILE_K][TILE_N / 4]: columns 4q..4q+3 at one k
+var<workgroup> tile_b: array<vec4<f32>, TILE_K * COL_QUADS>; // [TILE_K][TILE_N / 4]: columns 4q..4q+3 at one k
 var<workgroup> tower_rows: vec3<u32>;                           // PACKED: (M, first list row, dense list)
 
 fn x_at(i: u32) -> f32 { return x[i >> 2u][i & 3u]; }
@@ -144,17 +168,21 @@ fn patch_of(r: u32, m: u32, t: u32) -> Patch {
   return p;
 }
 
+// Offsets are computed without branching and an invalid one (padding, a pixel without a row)
+// comes back as -1: the loaders then read offset 0 and select 0, so lanes never diverge in the
+// gather (a CPU adapter runs both sides of a branch its lanes disagree on).
+
 // PACKED: flat offset of input channel 0 at tap (ky, kx), or -1 (padding, or a pixel without a row).
 fn packed_offset(p: Patch, ky: u32, kx: u32, t: u32) -> i32 {
   let nb = neighbour_row(p.pos, i32(ky) - 1, i32(kx) - 1);
-  if (nb < 0) { return -1; }
+  let inside = nb >= 0;
+  let q = u32(max(nb, 0));
   if (NORM_INPUT) {
-    var j = t * levels.tower_rows + u32(nb);
+    var j = t * levels.tower_rows + q;
     if (!NORM_IDENTITY) { j = lists[params.norm_map + j]; }
-    if (j == NONE) { return -1; }
-    return i32(j * params.cin);
+    return select(-1, i32(j * params.cin), inside & (j != NONE));
   }
-  return i32((t * params.in_tower_stride + params.in_row_base + u32(nb)) * params.cin);
+  return select(-1, i32((t * params.in_tower_stride + params.in_row_base + q) * params.cin), inside);
 }
 
 // Dense: flat input offset of patch element (ky, kx, ci), or -1 in the zero padding.
@@ -162,8 +190,8 @@ fn gather_offset(p: Patch, ky: u32, kx: u32, ci: u32) -> i32 {
   if (POINTWISE) { return i32(p.base + ci); }
   let iy = p.iy0 + i32(ky);
   let ix = p.ix0 + i32(kx);
-  if (iy < 0 || ix < 0 || iy >= i32(params.in_h) || ix >= i32(params.in_w)) { return -1; }
-  return i32(p.base + (u32(iy) * params.in_w + u32(ix)) * params.cin + ci);
+  let inside = (iy >= 0) & (ix >= 0) & (iy < i32(params.in_h)) & (ix < i32(params.in_w));
+  return select(-1, i32(p.base + (u32(max(iy, 0)) * params.in_w + u32(max(ix, 0))) * params.cin + ci), inside);
 }
 
 // NORM_INPUT: GroupNorm (folded affine of segment `seg`) + ReLU of input channel ci.
@@ -172,37 +200,63 @@ fn normalise(v: f32, seg: u32, ci: u32) -> f32 {
   return max((v - aux[a]) * aux[a + params.cin] + aux[a + 2u * params.cin], 0.0);
 }
 
-fn load4(p: Patch, ky: u32, kx: u32, ci: u32, t: u32) -> vec4<f32> {
+// The 4 input channels ci … ci + 3 at tap (ky, kx), or 0 where `ok` is false or the tap is invalid.
+fn load4(p: Patch, ky: u32, kx: u32, ci: u32, t: u32, ok: bool) -> vec4<f32> {
   if (!PACKED) {
     let off = gather_offset(p, ky, kx, ci);
-    if (off < 0) { return vec4<f32>(0.0); }
-    return x[u32(off) >> 2u];
+    return select(vec4<f32>(0.0), x[u32(max(off, 0)) >> 2u], ok & (off >= 0));
   }
   let off = packed_offset(p, ky, kx, t);
-  if (off < 0) { return vec4<f32>(0.0); }
-  var v = x[(u32(off) + ci) >> 2u];
+  var v = x[(u32(max(off, 0)) + ci) >> 2u];
   if (NORM_INPUT) {
     v = vec4<f32>(normalise(v.x, p.seg, ci), normalise(v.y, p.seg, ci + 1u), normalise(v.z, p.seg, ci + 2u), normalise(v.w, p.seg, ci + 3u));
   }
-  return v;
+  return select(vec4<f32>(0.0), v, ok & (off >= 0));
 }
 
-fn load1(p: Patch, ky: u32, kx: u32, ci: u32, t: u32) -> f32 {
+fn load1(p: Patch, ky: u32, kx: u32, ci: u32, t: u32, ok: bool) -> f32 {
   if (!PACKED) {
     let off = gather_offset(p, ky, kx, ci);
-    if (off < 0) { return 0.0; }
-    return x_at(u32(off));
+    return select(0.0, x_at(u32(max(off, 0))), ok & (off >= 0));
   }
   let off = packed_offset(p, ky, kx, t);
-  if (off < 0) { return 0.0; }
-  var v = x_at(u32(off) + ci);
+  var v = x_at(u32(max(off, 0)) + ci);
   if (NORM_INPUT) { v = normalise(v, p.seg, ci); }
-  return v;
+  return select(0.0, v, ok & (off >= 0));
 }
 
-@compute @workgroup_size(16, TILE_M / 4u)
+// Tap and channel of patch element gk (ci = gk for POINTWISE).
+fn split_k(gk: u32) -> vec3<u32> {
+  if (POINTWISE) { return vec3<u32>(0u, 0u, gk); }
+  let tap = gk / params.cin;
+  let ky = tap / params.kw;
+  return vec3<u32>(ky, tap - ky * params.kw, gk - tap * params.cin);
+}
+
+// VEC4_A: A-tile k a_k..a_k + 3 (4 channels of one input pixel, Cin % 4 == 0) of tile row r.
+fn gather4(p: Patch, k0: u32, a_k: u32, r: u32, t: u32) {
+  let gk = k0 + a_k;
+  let tap = split_k(gk);
+  let v = load4(p, tap.x, tap.y, tap.z, t, p.valid & (gk < params.k));
+  for (var j = 0u; j < 4u; j++) {
+    tile_a[(a_k + j) * ROW_QUADS + (r >> 2u)][r & 3u] = v[j];
+  }
+}
+
+// Scalar A: A-tile k tk of tile rows r, r + TILE_M / 4, … (patches[0..3]).
+fn gather1(patches: ptr<function, array<Patch, 4>>, k0: u32, tk: u32, r0: u32, t: u32) {
+  let gk = k0 + tk;
+  let tap = split_k(gk);
+  for (var i = 0u; i < 4u; i++) {
+    let v = load1((*patches)[i], tap.x, tap.y, tap.z, t, (*patches)[i].valid & (gk < params.k));
+    let r = r0 + i * ROW_QUADS;
+    tile_a[tk * ROW_QUADS + (r >> 2u)][r & 3u] = v;
+  }
+}
+
+@compute @workgroup_size(COL_THREADS, ROW_THREADS)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let tid = lid.y * 16u + lid.x;
+  let tid = lid.y * COL_THREADS + lid.x;
   let row0 = wid.y * TILE_M;
   let col0 = wid.x * TILE_N;
   let t = wid.z;
@@ -228,66 +282,60 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     if (row0 >= m) { return; }
   }
 
-  // Loader roles. VEC4_A: one row per thread, 4 consecutive k. Scalar: 4 rows (TILE_M / 4
-  // apart), one k.
-  let a_row = select(tid / TILE_K, tid >> 2u, VEC4_A);
-  let a_k = select(tid % TILE_K, (tid & 3u) * 4u, VEC4_A);
+  // Loader roles. VEC4_A: A_ROWS rows (THREADS / 4 apart), 4 consecutive k. Scalar: 4 rows
+  // (TILE_M / 4 apart), A_KS k (TILE_N / 4 apart).
+  let a_row = select(tid / COL_THREADS, tid >> 2u, VEC4_A);
+  let a_k = select(tid % COL_THREADS, (tid & 3u) * 4u, VEC4_A);
+  let row_step = select(ROW_QUADS, THREADS / 4u, VEC4_A);
   var patches: array<Patch, 4>;
-  let patch_count = select(4u, 1u, VEC4_A);
+  let patch_count = select(4u, A_ROWS, VEC4_A);
   for (var i = 0u; i < patch_count; i++) {
-    patches[i] = patch_of(row0 + a_row + i * ROW_QUADS, m, t);
+    patches[i] = patch_of(row0 + a_row + i * row_step, m, t);
   }
   let w_base = t * params.w_tower_stride;
 
-  var acc: array<vec4<f32>, 4>;
+  var acc: array<vec4<f32>, 16>;  // [row quad v][column quad h][row i] at (2v + h)·4 + i
   let has_rows = row0 + lid.y * 4u < m;
   for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
     // ---- A tile: im2col gather --------------------------------------------------------------
-    let gk = k0 + a_k;
-    var ci = gk;
-    var ky = 0u;
-    var kx = 0u;
-    if (!POINTWISE) {
-      let tap = gk / params.cin;
-      ci = gk - tap * params.cin;
-      ky = tap / params.kw;
-      kx = tap - ky * params.kw;
-    }
+    // Written out rather than looped: the extra rows / k of a narrow tile sit behind conditions
+    // on override constants, which compile away, while a loop (even of one trip) or a dynamic
+    // index into `patches` makes the 64-wide tile markedly slower on SwiftShader.
     if (VEC4_A) {
-      // Cin % 4 == 0, so the 4 k of this load are 4 channels of one input pixel.
-      var v = vec4<f32>(0.0);
-      if (patches[0].valid && gk < params.k) { v = load4(patches[0], ky, kx, ci, t); }
-      for (var j = 0u; j < 4u; j++) {
-        tile_a[(a_k + j) * ROW_QUADS + (a_row >> 2u)][a_row & 3u] = v[j];
+      gather4(patches[0], k0, a_k, a_row, t);
+      if (A_ROWS > 1u) { gather4(patches[1], k0, a_k, a_row + row_step, t); }
+      if (A_ROWS > 2u) {
+        gather4(patches[2], k0, a_k, a_row + 2u * row_step, t);
+        gather4(patches[3], k0, a_k, a_row + 3u * row_step, t);
       }
     } else {
-      for (var i = 0u; i < 4u; i++) {
-        var v = 0.0;
-        if (patches[i].valid && gk < params.k) { v = load1(patches[i], ky, kx, ci, t); }
-        let r = a_row + i * ROW_QUADS;
-        tile_a[a_k * ROW_QUADS + (r >> 2u)][r & 3u] = v;
+      gather1(&patches, k0, a_k, a_row, t);
+      if (A_KS > 1u) { gather1(&patches, k0, a_k + COL_THREADS, a_row, t); }
+      if (A_KS > 2u) {
+        gather1(&patches, k0, a_k + 2u * COL_THREADS, a_row, t);
+        gather1(&patches, k0, a_k + 3u * COL_THREADS, a_row, t);
       }
     }
-    // ---- B tile: weights (256 vec4 or 1024 scalars, THREADS at a time) -----------------------
+    // ---- B tile: weights (TILE_K·TILE_N / 4 vec4 or TILE_K·TILE_N scalars, THREADS at a time)
     if (VEC4_B) {
-      for (var e = tid; e < 256u; e += THREADS) {
-        let kb = e >> 4u;
-        let q = e & 15u;
+      for (var e = tid; e < TILE_K * COL_QUADS; e += THREADS) {
+        let kb = e / COL_QUADS;
+        let q = e - kb * COL_QUADS;
         let gkb = k0 + kb;
         let gn = col0 + q * 4u;
         var v = vec4<f32>(0.0);
         if (gkb < params.k && gn < params.cout) { v = w[(w_base + gkb * params.cout + gn) >> 2u]; }
-        tile_b[kb * 16u + q] = v;
+        tile_b[e] = v;
       }
     } else {
-      for (var e = tid; e < 1024u; e += THREADS) {
-        let kb = e >> 6u;
-        let nb = e & 63u;
+      for (var e = tid; e < TILE_K * TILE_N; e += THREADS) {
+        let kb = e / TILE_N;
+        let nb = e - kb * TILE_N;
         let gkb = k0 + kb;
         let gn = col0 + nb;
         var v = 0.0;
         if (gkb < params.k && gn < params.cout) { v = w_at(w_base + gkb * params.cout + gn); }
-        tile_b[kb * 16u + (nb >> 2u)][nb & 3u] = v;
+        tile_b[kb * COL_QUADS + (nb >> 2u)][nb & 3u] = v;
       }
     }
     workgroupBarrier();
@@ -297,45 +345,71 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     if (has_rows) {
       for (var kk = 0u; kk < TILE_K; kk++) {
         let a = tile_a[kk * ROW_QUADS + lid.y];
-        let b = tile_b[kk * 16u + lid.x];
+        let b = tile_b[kk * COL_QUADS + lid.x];
         acc[0] = fma(vec4<f32>(a.x), b, acc[0]);
         acc[1] = fma(vec4<f32>(a.y), b, acc[1]);
         acc[2] = fma(vec4<f32>(a.z), b, acc[2]);
         acc[3] = fma(vec4<f32>(a.w), b, acc[3]);
+        if (THREAD_COLS == 8u) {
+          let b1 = tile_b[kk * COL_QUADS + lid.x + COL_THREADS];
+          acc[4] = fma(vec4<f32>(a.x), b1, acc[4]);
+          acc[5] = fma(vec4<f32>(a.y), b1, acc[5]);
+          acc[6] = fma(vec4<f32>(a.z), b1, acc[6]);
+          acc[7] = fma(vec4<f32>(a.w), b1, acc[7]);
+        }
+        if (THREAD_ROWS == 8u) {
+          let a1 = tile_a[kk * ROW_QUADS + lid.y + ROW_THREADS];
+          acc[8] = fma(vec4<f32>(a1.x), b, acc[8]);
+          acc[9] = fma(vec4<f32>(a1.y), b, acc[9]);
+          acc[10] = fma(vec4<f32>(a1.z), b, acc[10]);
+          acc[11] = fma(vec4<f32>(a1.w), b, acc[11]);
+          if (THREAD_COLS == 8u) {
+            let b1 = tile_b[kk * COL_QUADS + lid.x + COL_THREADS];
+            acc[12] = fma(vec4<f32>(a1.x), b1, acc[12]);
+            acc[13] = fma(vec4<f32>(a1.y), b1, acc[13]);
+            acc[14] = fma(vec4<f32>(a1.z), b1, acc[14]);
+            acc[15] = fma(vec4<f32>(a1.w), b1, acc[15]);
+          }
+        }
       }
     }
     workgroupBarrier();
   }
 
   // ---- Epilogue: bias, residual, box scaling, ReLU; store at the row's place -----------------
-  var bias4 = vec4<f32>(0.0);
-  let c0 = col0 + lid.x * 4u;
-  if (HAS_BIAS) {
-    for (var j = 0u; j < 4u; j++) {
-      if (c0 + j < params.cout) { bias4[j] = bias[c0 + j]; }
-    }
-  }
-  for (var i = 0u; i < 4u; i++) {
-    let r = row0 + lid.y * 4u + i;
-    if (r >= m) { break; }
-    var dst = r;
-    var box_scale = 1.0;
-    if (PACKED) {
-      let q = packed_pixel(r, t);
-      dst = select(t * levels.tower_rows + q, first + r, OUT_COMPACT);
-      if (PRED_BOX) {
-        let l = locate_row(q).level;
-        box_scale = aux[l] * params.box_stride[l >> 2u][l & 3u];
+  for (var vh = 0u; vh < THREAD_ROWS / 4u * 2u; vh++) {
+    let v = vh >> 1u;
+    let h = vh & 1u;
+    if (h >= THREAD_COLS / 4u) { continue; }
+    let c0 = col0 + (lid.x + h * COL_THREADS) * 4u;
+    var bias4 = vec4<f32>(0.0);
+    if (HAS_BIAS) {
+      for (var j = 0u; j < 4u; j++) {
+        if (c0 + j < params.cout) { bias4[j] = bias[c0 + j]; }
       }
     }
-    let base = dst * params.cout;
-    for (var j = 0u; j < 4u; j++) {
-      if (c0 + j >= params.cout) { break; }
-      var v = acc[i][j] + bias4[j];
-      if (HAS_RESIDUAL) { v += residual[base + c0 + j]; }
-      if (PRED_BOX && c0 + j < 4u) { v = max(v * box_scale, 0.0); }
-      if (RELU) { v = max(v, 0.0); }
-      out[base + c0 + j] = v;
+    for (var i = 0u; i < 4u; i++) {
+      let r = row0 + (lid.y + v * ROW_THREADS) * 4u + i;
+      if (r >= m) { break; }
+      var dst = r;
+      var box_scale = 1.0;
+      if (PACKED) {
+        let q = packed_pixel(r, t);
+        dst = select(t * levels.tower_rows + q, first + r, OUT_COMPACT);
+        if (PRED_BOX) {
+          let l = locate_row(q).level;
+          box_scale = aux[l] * params.box_stride[l >> 2u][l & 3u];
+        }
+      }
+      let base = dst * params.cout;
+      for (var j = 0u; j < 4u; j++) {
+        if (c0 + j >= params.cout) { break; }
+        var o = acc[vh * 4u + i][j] + bias4[j];
+        if (HAS_RESIDUAL) { o += residual[base + c0 + j]; }
+        if (PRED_BOX && c0 + j < 4u) { o = max(o * box_scale, 0.0); }
+        if (RELU) { o = max(o, 0.0); }
+        out[base + c0 + j] = o;
+      }
     }
   }
 }

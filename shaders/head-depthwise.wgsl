@@ -7,16 +7,23 @@
 //   base_s + t·(hi_s − lo_s) + (q − lo_s),   base_0 = 0, base_1 = T·(hi_0 − lo_0).
 // Layout: x [T_in][R][C] (in_tower_stride = 0 when the towers share one input); weights
 // [T][2][9][C] tap-major; bias [T][2][C]; out [rows][C]; C % 4 == 0, read as vec4 quads.
-// Workgroup: LANES quad lanes × (256 / LANES) rows; each lane strides over the row's quads.
-// Dispatch: ceil(rows / (256 / LANES)) workgroups, folded over x and y (workgroups1D).
+// Work: one thread per (channel quad, block of 4 consecutive pixels of one image row of one
+// source level, path and tower): the 3 × 6 input pixels under the block's four windows are read
+// once each (18 loads for 4 outputs, not 36), the 9 weights once, and the block's place is found
+// once for its 4 pixels. The column masks are found before the loads, which select() rather than
+// branch (a CPU adapter runs both sides of a branch its lanes disagree on). Blocks of path s, tower t, level l: H_l · ceil(W_l / 4), in row order,
+// path-major then tower then level.
+// Workgroup: LANES quad lanes × (256 / LANES) blocks; each lane strides over the quads.
+// Dispatch: ceil(blocks / (256 / LANES)) workgroups, folded over x and y (workgroups1D).
 
 override LANES: u32 = 64u;
-override ROWS_PER_GROUP: u32 = 256u / LANES;
+override BLOCKS_PER_GROUP: u32 = 256u / LANES;
+const BLOCK = 4u;
 
 struct Params {
   channels4: u32,
   in_tower_stride: u32,
-  total_rows: u32,
+  total_blocks: u32,
   _pad: u32,
   lo: vec2<u32>,   // first consumed tower row of path 0, 1
   hi: vec2<u32>,   // one past the last
@@ -30,39 +37,98 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> out: array<vec4<f32>>;
 
 #include <packed-levels>
+#include <pixel-blocks>
 
-@compute @workgroup_size(LANES, ROWS_PER_GROUP)
+
+// Blocks of one tower on path s (source levels s … s + L − 2).
+fn path_blocks(s: u32) -> u32 {
+  var n = 0u;
+  for (var l = s; l < s + levels.count - 1u; l++) { n += level_blocks(l); }
+  return n;
+}
+
+@compute @workgroup_size(LANES, BLOCKS_PER_GROUP)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = (wid.x + wid.y * nwg.x) * ROWS_PER_GROUP + lid.y;
-  if (r >= params.total_rows) { return; }
-  let span0 = params.hi.x - params.lo.x;
-  let span1 = params.hi.y - params.lo.y;
-  let first1 = levels.towers * span0;
+  let b = (wid.x + wid.y * nwg.x) * BLOCKS_PER_GROUP + lid.y;
+  if (b >= params.total_blocks) { return; }
+  let per0 = path_blocks(0u);
   var s = 0u;
-  var local = r;
-  var span = span0;
-  if (r >= first1) {
+  var local = b;
+  var per = per0;
+  if (b >= levels.towers * per0) {
     s = 1u;
-    local = r - first1;
-    span = span1;
+    local = b - levels.towers * per0;
+    per = path_blocks(1u);
   }
-  let t = local / span;
-  let q = params.lo[s] + local - t * span;
-  let pos = locate_row(q);
+  let t = local / per;
+  let block = locate_block(local - t * per, s, s + levels.count - 1u);
+  let l = block.level;
+  let w = block.w;
+  let h = block.h;
+  let y = block.y;
+  let x0 = block.x0;
+  let q0 = level_offset(l) + y * w + x0;   // tower row of the block's first pixel
   let c4 = params.channels4;
-  var taps: array<i32, 9>;
-  for (var k = 0; k < 9; k++) {
-    let nb = neighbour_row(pos, k / 3 - 1, k % 3 - 1);
-    taps[k] = select(-1, i32((t * params.in_tower_stride + u32(max(nb, 0))) * c4), nb >= 0);
-  }
+  let span0 = params.hi.x - params.lo.x;
+  let span = select(span0, params.hi.y - params.lo.y, s == 1u);
+  let out_row = select(0u, levels.towers * span0, s == 1u) + t * span + q0 - params.lo[s];
+  // Flat quad index of input row y − 1, y, y + 1 at column 0 (valid rows only).
+  let in_level = (t * params.in_tower_stride + level_offset(l)) * c4;
+  let up = y > 0u;
+  let down = y + 1u < h;
+  let r0 = in_level + select(0u, (y - 1u) * w * c4, up);
+  let r1 = in_level + y * w * c4;
+  let r2 = in_level + select(0u, (y + 1u) * w * c4, down);
+  // The 6 input columns under the block's windows, x0 − 1 … x0 + 4: a column outside the level
+  // reads column 0 and adds 0 (index and mask found once, so the loads below do not branch).
+  let xa = vec3<i32>(i32(x0) - 1, i32(x0), i32(x0) + 1);
+  let xb = xa + vec3<i32>(3);
+  let wi = vec3<i32>(i32(w));
+  let in_a = (xa >= vec3<i32>(0)) & (xa < wi);
+  let in_b = (xb >= vec3<i32>(0)) & (xb < wi);
+  let col_a = vec3<u32>(select(vec3<i32>(0), xa, in_a)) * c4;
+  let col_b = vec3<u32>(select(vec3<i32>(0), xb, in_b)) * c4;
+  let zero = vec4<f32>(0.0);
   let path_set = t * 2u + s;
   for (var c = lid.x; c < c4; c += LANES) {
-    var acc = bias[path_set * c4 + c];
-    for (var k = 0u; k < 9u; k++) {
-      let src = taps[k];
-      if (src >= 0) { acc += x[u32(src) + c] * weights[(path_set * 9u + k) * c4 + c]; }
+    let wb = path_set * 9u * c4 + c;
+    let b4 = bias[path_set * c4 + c];
+    var acc0 = b4;
+    var acc1 = b4;
+    var acc2 = b4;
+    var acc3 = b4;
+    // Taps in the order ky, kx (as the unfused conv adds them), rows outside the level skipped.
+    for (var ky = 0u; ky < 3u; ky++) {
+      let valid = (ky != 0u || up) && (ky != 2u || down);
+      if (!valid) { continue; }
+      let row = select(select(r1, r2, ky == 2u), r0, ky == 0u) + c;
+      let v0 = select(zero, x[row + col_a.x], in_a.x);
+      let v1 = select(zero, x[row + col_a.y], in_a.y);
+      let v2 = select(zero, x[row + col_a.z], in_a.z);
+      let v3 = select(zero, x[row + col_b.x], in_b.x);
+      let v4 = select(zero, x[row + col_b.y], in_b.y);
+      let v5 = select(zero, x[row + col_b.z], in_b.z);
+      let k0 = weights[wb + (ky * 3u) * c4];
+      let k1 = weights[wb + (ky * 3u + 1u) * c4];
+      let k2 = weights[wb + (ky * 3u + 2u) * c4];
+      acc0 += v0 * k0;
+      acc0 += v1 * k1;
+      acc0 += v2 * k2;
+      acc1 += v1 * k0;
+      acc1 += v2 * k1;
+      acc1 += v3 * k2;
+      acc2 += v2 * k0;
+      acc2 += v3 * k1;
+      acc2 += v4 * k2;
+      acc3 += v3 * k0;
+      acc3 += v4 * k1;
+      acc3 += v5 * k2;
     }
-    out[r * c4 + c] = acc;
+    let o = out_row * c4 + c;
+    out[o] = acc0;
+    if (x0 + 1u < w) { out[o + c4] = acc1; }
+    if (x0 + 2u < w) { out[o + 2u * c4] = acc2; }
+    if (x0 + 3u < w) { out[o + 3u * c4] = acc3; }
   }
 }

@@ -9,16 +9,25 @@
 // levels that feed a neighbour); elsewhere gate and logit are written as 0.
 // Layout: x [T_in][R][C] (C % 4 == 0, read as vec4; the towers share one input when
 // in_tower_stride = 0); weights [T][G][9][C] tap-major; bias [T][G]; gate / logits [G][T][R].
-// One thread per (tower, row), no barrier (a CPU adapter pays dearly for barriers, a GPU reads a
-// pixel's 3×3 neighbourhood from cache either way).
-// Dispatch: ceil(T·R / 256) workgroups of 256, folded over x and y (workgroups1D).
+// One thread per tower and block of 4 consecutive pixels of one image row of one level (no
+// barrier: a CPU adapter pays dearly for barriers): each weight it reads serves the block's 4
+// pixels and each input value all G gates, and the block is located once. Per pixel and gate the
+// sum runs over taps, then channels, as for one pixel alone (a tap outside the level adds 0).
+// The channel loop does not branch: each tap's 4 input offsets and masks are found before it
+// and the loads are select()ed (a CPU adapter runs both sides of a branch that lanes disagree
+// on; that made the loads half the cost).
+// Dispatch: ceil(T · Σ_l H_l·ceil(W_l / 4) / 64) workgroups of 64, folded over x and y
+// (workgroups1D).
 
 override ACT: u32 = 0u;
 override HAS_LOGITS: bool = false;
+// G, the gates per row (1 … 4).
+override GATES: u32 = 1u;
+const BLOCK = 4u;
 
 struct Params {
   channels4: u32,        // C / 4
-  gates: u32,            // G ≤ 4
+  gates: u32,            // G (= GATES)
   in_tower_stride: u32,  // rows from one tower's input to the next (0: shared input)
   tau: f32,
   consumed: vec4<u32>,   // consumed[g]: bit l set = gate g is computed at level l
@@ -33,39 +42,80 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> logits: array<f32>;
 
 #include <packed-levels>
+#include <pixel-blocks>
 #include <gate-activation>
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.x + wid.y * nwg.x) * 256u + lid;
-  let rows = levels.tower_rows;
-  if (i >= levels.towers * rows) { return; }
-  let t = i / rows;
-  let q = i - t * rows;
-  let pos = locate_row(q);
-  let c4 = params.channels4;
-  let in_base = t * params.in_tower_stride;
-  var sums = vec4<f32>(0.0);
-  for (var tap = 0u; tap < 9u; tap++) {
-    let nb = neighbour_row(pos, i32(tap / 3u) - 1, i32(tap % 3u) - 1);
-    if (nb < 0) { continue; }
-    let xrow = (in_base + u32(nb)) * c4;
-    for (var g = 0u; g < params.gates; g++) {
-      if ((params.consumed[g] & (1u << pos.level)) == 0u) { continue; }
-      let wrow = ((t * params.gates + g) * 9u + tap) * c4;
-      for (var c = 0u; c < c4; c++) { sums[g] += dot(x[xrow + c], wt[wrow + c]); }
-    }
-  }
-  for (var g = 0u; g < params.gates; g++) {
-    let out = (g * levels.towers + t) * rows + q;
+
+fn dots(a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32>, w: vec4<f32>) -> vec4<f32> {
+  return vec4<f32>(dot(a, w), dot(b, w), dot(c, w), dot(d, w));
+}
+
+// Gate g's activation (and logit) for the block's pixels inside the level.
+fn store(g: u32, t: u32, q0: u32, n: u32, on: bool, sums: vec4<f32>) {
+  let base = (g * levels.towers + t) * levels.tower_rows + q0;
+  let b = bias[t * GATES + g];
+  for (var i = 0u; i < n; i++) {
     var value = 0.0;
     var logit = 0.0;
-    if ((params.consumed[g] & (1u << pos.level)) != 0u) {
-      logit = sums[g] + bias[t * params.gates + g];
+    if (on) {
+      logit = sums[i] + b;
       value = activate(logit, params.tau);
     }
-    gate[out] = value;
-    if (HAS_LOGITS) { logits[out] = logit; }
+    gate[base + i] = value;
+    if (HAS_LOGITS) { logits[base + i] = logit; }
   }
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let b = (wid.x + wid.y * nwg.x) * 64u + lid;
+  var per = 0u;
+  for (var l = 0u; l < levels.count; l++) { per += level_blocks(l); }
+  if (b >= levels.towers * per) { return; }
+  let t = b / per;
+  let block = locate_block(b - t * per, 0u, levels.count);
+  let l = block.level;
+  let w = block.w;
+  let h = block.h;
+  let y = block.y;
+  let x0 = block.x0;
+  let first = level_offset(l);
+  let c4 = params.channels4;
+  let in_level = t * params.in_tower_stride + first;
+  let bit = 1u << l;
+  let on = vec4<bool>((params.consumed.x & bit) != 0u, (params.consumed.y & bit) != 0u,
+                      (params.consumed.z & bit) != 0u, (params.consumed.w & bit) != 0u);
+  var s0 = vec4<f32>(0.0);
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  var s3 = vec4<f32>(0.0);
+  for (var tap = 0u; tap < 9u; tap++) {
+    let yy = i32(y) + i32(tap / 3u) - 1;
+    if (yy < 0 || yy >= i32(h)) { continue; }
+    // The 4 pixels' input columns at this tap; one outside the level reads column 0 and adds 0.
+    // Index and mask are found here, once for all channels: the channel loop has no branch.
+    let xx = vec4<i32>(i32(x0) + i32(tap % 3u) - 1) + vec4<i32>(0, 1, 2, 3);
+    let inside = (xx >= vec4<i32>(0)) & (xx < vec4<i32>(i32(w)));
+    let cols = vec4<u32>(select(vec4<i32>(0), xx, inside));
+    let rows = (vec4<u32>(in_level + u32(yy) * w) + cols) * c4;
+    let wrow = (t * GATES * 9u + tap) * c4;   // gate g adds g·9·c4
+    let zero = vec4<f32>(0.0);
+    for (var c = 0u; c < c4; c++) {
+      let a = select(zero, x[rows.x + c], inside.x);
+      let bq = select(zero, x[rows.y + c], inside.y);
+      let cq = select(zero, x[rows.z + c], inside.z);
+      let dq = select(zero, x[rows.w + c], inside.w);
+      if (on.x) { s0 += dots(a, bq, cq, dq, wt[wrow + c]); }
+      if (GATES > 1u && on.y) { s1 += dots(a, bq, cq, dq, wt[wrow + 9u * c4 + c]); }
+      if (GATES > 2u && on.z) { s2 += dots(a, bq, cq, dq, wt[wrow + 18u * c4 + c]); }
+      if (GATES > 3u && on.w) { s3 += dots(a, bq, cq, dq, wt[wrow + 27u * c4 + c]); }
+    }
+  }
+  let q0 = first + y * w + x0;
+  let n = min(BLOCK, w - x0);
+  store(0u, t, q0, n, on.x, s0);
+  if (GATES > 1u) { store(1u, t, q0, n, on.y, s1); }
+  if (GATES > 2u) { store(2u, t, q0, n, on.z, s2); }
+  if (GATES > 3u) { store(3u, t, q0, n, on.w, s3); }
 }

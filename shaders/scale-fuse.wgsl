@@ -12,9 +12,15 @@
 // layout (path s, tower t, source row q at base_s + t·span_s + q − lo_s); gates [2][T][R];
 // affine [segments][3][C] with segment (s·T + t)·(L − 1) + (source level − s); weights [2][T]
 // (scale_weight per tower, then output_weight per tower); out [T][R][C]. C % 4 == 0.
-// One thread per (row, quad). Dispatch: ceil(T·R·C/4 / 256) workgroups of 256, folded (workgroups1D).
+// One thread per (row, QUADS channel quads c, c + C/(4·QUADS), …): the row's level, bilinear
+// corners, weights and gates are found once for all its quads (on a CPU adapter that
+// bookkeeping, not the arithmetic, is most of the cost), and neighbouring threads still read
+// neighbouring quads. Dispatch: ceil(T·R·C/(4·QUADS) / 256) workgroups of 256, folded
+// (workgroups1D).
 
 override FIXED: bool = false;
+// Channel quads per thread; C / 4 is a multiple of it (the host picks it).
+override QUADS: u32 = 1u;
 
 struct Params {
   channels4: u32,
@@ -44,20 +50,17 @@ struct Params {
 
 fn table(a: array<vec4<f32>, 2>, l: u32) -> f32 { return a[l >> 2u][l & 3u]; }
 
-// Path s's gated, normalised value at source level `sl`, pixel (yy, xx), channel quad c.
-fn source_value(s: u32, t: u32, sl: u32, yy: u32, xx: u32, c: u32) -> vec4<f32> {
-  let c4 = params.channels4;
-  let q = level_offset(sl) + yy * level_width(sl) + xx;
-  var row = t * params.span0 + q;
-  if (s == 1u) { row = levels.towers * params.span0 + t * params.span1 + q - params.lo1; }
-  let seg = (s * levels.towers + t) * (levels.count - 1u) + sl - s;
-  let a = seg * 3u * c4 + c;
-  var v = (d[row * c4 + c] - affine[a]) * affine[a + c4] + affine[a + 2u * c4];
-  if (!FIXED) { v *= gates[(s * levels.towers + t) * levels.tower_rows + q]; }
-  return v;
-}
+// Where path s's bilinear sample for target pixel (y, x) reads: the depthwise rows of its four
+// corners (y0 x0, y0 x1, y1 x0, y1 x1), their gates, the lerp weights, and its affine's index.
+struct Sample {
+  rows: vec4<u32>,
+  gate: vec4<f32>,
+  lx: f32,
+  ly: f32,
+  affine: u32,
+};
 
-fn resized(s: u32, t: u32, sl: u32, y: u32, x: u32, sy: f32, sx: f32, c: u32) -> vec4<f32> {
+fn sample_at(s: u32, t: u32, sl: u32, y: u32, x: u32, sy: f32, sx: f32) -> Sample {
   let hs = level_height(sl);
   let ws = level_width(sl);
   let fy = f32(y) * sy;
@@ -67,11 +70,39 @@ fn resized(s: u32, t: u32, sl: u32, y: u32, x: u32, sy: f32, sx: f32, c: u32) ->
   let x0 = min(u32(fx), ws - 1u);
   let y1 = min(y0 + 1u, hs - 1u);
   let x1 = min(x0 + 1u, ws - 1u);
-  let ly = fy - f32(y0);
-  let lx = fx - f32(x0);
-  let top = mix(source_value(s, t, sl, y0, x0, c), source_value(s, t, sl, y0, x1, c), lx);
-  let bottom = mix(source_value(s, t, sl, y1, x0, c), source_value(s, t, sl, y1, x1, c), lx);
-  return mix(top, bottom, ly);
+  let base = level_offset(sl);
+  let q = vec4<u32>(base + y0 * ws + x0, base + y0 * ws + x1, base + y1 * ws + x0, base + y1 * ws + x1);
+  var smp: Sample;
+  smp.rows = t * params.span0 + q;
+  if (s == 1u) { smp.rows = levels.towers * params.span0 + t * params.span1 + q - params.lo1; }
+  smp.gate = vec4<f32>(1.0);
+  if (!FIXED) {
+    let g = (s * levels.towers + t) * levels.tower_rows;
+    smp.gate = vec4<f32>(gates[g + q.x], gates[g + q.y], gates[g + q.z], gates[g + q.w]);
+  }
+  smp.lx = fx - f32(x0);
+  smp.ly = fy - f32(y0);
+  let seg = (s * levels.towers + t) * (levels.count - 1u) + sl - s;
+  smp.affine = seg * 3u * params.channels4;
+  return smp;
+}
+
+// The path's gated, normalised value at one corner, channel quad c.
+fn corner(row: u32, gate: f32, mean: vec4<f32>, scale: vec4<f32>, shift: vec4<f32>, c: u32) -> vec4<f32> {
+  var v = (d[row * params.channels4 + c] - mean) * scale + shift;
+  if (!FIXED) { v *= gate; }
+  return v;
+}
+
+fn resized(smp: Sample, c: u32) -> vec4<f32> {
+  let c4 = params.channels4;
+  let a = smp.affine + c;
+  let mean = affine[a];
+  let scale = affine[a + c4];
+  let shift = affine[a + 2u * c4];
+  let top = mix(corner(smp.rows.x, smp.gate.x, mean, scale, shift, c), corner(smp.rows.y, smp.gate.y, mean, scale, shift, c), smp.lx);
+  let bottom = mix(corner(smp.rows.z, smp.gate.z, mean, scale, shift, c), corner(smp.rows.w, smp.gate.w, mean, scale, shift, c), smp.lx);
+  return mix(top, bottom, smp.ly);
 }
 
 @compute @workgroup_size(256)
@@ -79,21 +110,29 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = (wid.x + wid.y * nwg.x) * 256u + lid;
   let c4 = params.channels4;
+  let lanes = c4 / QUADS;
   let rows = levels.tower_rows;
-  if (i >= levels.towers * rows * c4) { return; }
-  let p = i / c4;
-  let c = i - p * c4;
+  if (i >= levels.towers * rows * lanes) { return; }
+  let p = i / lanes;
+  let lane = i - p * lanes;
   let t = p / rows;
   let q = p - t * rows;
   let pos = locate_row(q);
   let l = pos.level;
-  var acc = vec4<f32>(0.0);
-  if (l > 0u) {
-    acc += resized(0u, t, l - 1u, pos.y, pos.x, table(params.scale_down_y, l), table(params.scale_down_x, l), c);
+  let down = l > 0u;
+  let up = l + 1u < levels.count;
+  var s0: Sample;
+  var s1: Sample;
+  if (down) { s0 = sample_at(0u, t, l - 1u, pos.y, pos.x, table(params.scale_down_y, l), table(params.scale_down_x, l)); }
+  if (up) { s1 = sample_at(1u, t, l + 1u, pos.y, pos.x, table(params.scale_up_y, l), table(params.scale_up_x, l)); }
+  let in_row = (t * params.in_tower_stride + q) * c4;
+  let w_scale = weights[t];
+  let w_out = weights[levels.towers + t];
+  for (var k = 0u; k < QUADS; k++) {
+    let c = lane + k * lanes;
+    var acc = vec4<f32>(0.0);
+    if (down) { acc += resized(s0, c); }
+    if (up) { acc += resized(s1, c); }
+    out[p * c4 + c] = acc * w_scale + x[in_row + c] * w_out;
   }
-  if (l + 1u < levels.count) {
-    acc += resized(1u, t, l + 1u, pos.y, pos.x, table(params.scale_up_y, l), table(params.scale_up_x, l), c);
-  }
-  let xin = x[(t * params.in_tower_stride + q) * c4 + c];
-  out[i] = acc * weights[t] + xin * weights[levels.towers + t];
 }

@@ -6,45 +6,4 @@
  *   await detector.dispose();
  */
 export { createDetector } from './api/create-detector';
-export type {
-  AdapterSummary,
-  Box,
-  CreateDetectorOptions,
-  DetectOptions,
-  DetectResult,
-  DetectTimings,
-  Detection,
-  Detector,
-  GateMap,
-  GatePath,
-  ImageSource,
-  LevelName,
-  LoadPhase,
-  LoadProgress,
-  LoadTimings,
-  MacCounts,
-  ModelConfig,
-  ModelInfo,
-  RouterDensity,
-  WarmupOptions,
-  WarmupResult,
-  WeightsInput,
-} from './api/types';
-export {
-  AbortError,
-  AdapterUnavailableError,
-  CheckpointFormatError,
-  CheckpointMismatchError,
-  DeviceLostError,
-  DeviceRequirementsError,
-  DynamicHeadError,
-  EngineDisposedError,
-  InvalidArgumentError,
-  ShaderNotFoundError,
-  UnsafeCheckpointError,
-  UnsupportedImageError,
-  WebGPUUnavailableError,
-  WeightsFetchError,
-  WeightsFormatError,
-  type ErrorCode,
-} from './errors';
+export * from './api/public-exports';

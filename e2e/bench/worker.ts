@@ -118,19 +118,39 @@ async function series<T>(
   fn: (image: LoadedImage, index: number) => Promise<T>,
   onTimed: (value: T, wallMs: number) => void,
 ): Promise<{ firstRunMs: number; samples: number[] }> {
-  let t = now();
-  await fn(images[0]!, 0);
-  const firstRunMs = now() - t;
-  for (let i = 0; i < request.warmupRuns; i++) await fn(images[i % images.length]!, i);
-  const samples: number[] = [];
-  for (let i = 0; i < request.timedRuns; i++) {
-    t = now();
-    const value = await fn(images[i % images.length]!, i);
-    const ms = now() - t;
-    samples.push(ms);
-    onTimed(value, ms);
+  const [result] = await interleaved(request, images, [fn], [onTimed]);
+  return result!;
+}
+
+/**
+ * Several series measured side by side: each one's first run and warm-up, then `timed` rounds
+ * in which every series runs once, in an order rotated each round, so that drift of the machine
+ * (other processes, thermal state) lands on all of them alike.
+ */
+async function interleaved<T>(
+  request: SuiteRequest,
+  images: readonly LoadedImage[],
+  fns: readonly ((image: LoadedImage, index: number) => Promise<T>)[],
+  onTimed: readonly ((value: T, wallMs: number) => void)[],
+): Promise<{ firstRunMs: number; samples: number[] }[]> {
+  const out = [];
+  for (const fn of fns) {
+    const t = now();
+    await fn(images[0]!, 0);
+    out.push({ firstRunMs: now() - t, samples: [] as number[] });
+    for (let i = 0; i < request.warmupRuns; i++) await fn(images[i % images.length]!, i);
   }
-  return { firstRunMs, samples };
+  for (let i = 0; i < request.timedRuns; i++) {
+    for (let k = 0; k < fns.length; k++) {
+      const j = (i + k) % fns.length;
+      const t = now();
+      const value = await fns[j]!(images[i % images.length]!, i);
+      const ms = now() - t;
+      out[j]!.samples.push(ms);
+      onTimed[j]!(value, ms);
+    }
+  }
+  return out;
 }
 
 function stageMedians(perRun: readonly Record<string, number>[]): Record<string, number> {
@@ -138,90 +158,107 @@ function stageMedians(perRun: readonly Record<string, number>[]): Record<string,
   return Object.fromEntries(keys.map((k) => [k, median(perRun.map((r) => r[k] ?? 0))]));
 }
 
-async function runOurs(runtime: GpuRuntime, request: SuiteRequest, model: SuiteModel, images: readonly LoadedImage[], outputs: Map<string, HeadOutputs>): Promise<EngineRun> {
+function stageStats(perRun: readonly Record<string, number>[]): Record<string, ReturnType<typeof stats>> {
+  const keys = [...new Set(perRun.flatMap((r) => Object.keys(r)))];
+  return Object.fromEntries(keys.map((k) => [k, stats(perRun.map((r) => r[k] ?? 0))]));
+}
+
+interface OursPrepared {
+  readonly model: SuiteModel;
+  readonly engine: DetectorEngine;
+  readonly loadMs: number;
+  readonly compileMs: number;
+  readonly notes: string[];
+}
+
+async function prepareOurs(runtime: GpuRuntime, model: SuiteModel, images: readonly LoadedImage[], outputs: Map<string, HeadOutputs>): Promise<OursPrepared> {
   progress(`ours/${model.id}: loading ${model.weightsUrl}`);
   let t = now();
   // No warm-up while loading: the load and compile columns measure one thing each.
   const engine = await DetectorEngine.load(runtime, model.weightsUrl, { warmup: false });
   const loadMs = now() - t;
-  const notes: string[] = [];
+  t = now();
+  const sizes = [...new Set(images.map((im) => `${im.spec.paddedHeight}x${im.spec.paddedWidth}`))];
+  for (const im of images) await engine.prepare(im.spec.paddedHeight, im.spec.paddedWidth);
+  const compileMs = now() - t;
+  progress(`ours/${model.id}: weights loaded in ${loadMs.toFixed(0)} ms, plans compiled in ${compileMs.toFixed(0)} ms`);
+  // Network outputs on the host, for the agreement check against the peers.
+  for (const im of images) {
+    const r = await engine.runNetwork(im.nhwc, im.spec.paddedHeight, im.spec.paddedWidth);
+    outputs.set(`${model.id}/${im.spec.id}`, networkOutputs(r));
+  }
+  return { model, engine, loadMs, compileMs, notes: [`prepare compiled ${sizes.length} input size(s): ${sizes.join(', ')}`] };
+}
+
+/** Our configurations, measured interleaved: the network series together, then the pipeline series together. */
+async function runOurs(runtime: GpuRuntime, request: SuiteRequest, models: readonly SuiteModel[], images: readonly LoadedImage[], outputs: Map<string, HeadOutputs>): Promise<EngineRun[]> {
+  const prepared: OursPrepared[] = [];
   try {
-    t = now();
-    const sizes = [...new Set(images.map((im) => `${im.spec.paddedHeight}x${im.spec.paddedWidth}`))];
-    for (const im of images) await engine.prepare(im.spec.paddedHeight, im.spec.paddedWidth);
-    const compileMs = now() - t;
-    notes.push(`prepare compiled ${sizes.length} input size(s): ${sizes.join(', ')}`);
-    progress(`ours/${model.id}: weights loaded in ${loadMs.toFixed(0)} ms, plans compiled in ${compileMs.toFixed(0)} ms`);
-
+    for (const model of models) prepared.push(await prepareOurs(runtime, model, images, outputs));
     // Network: pre-processed input → head outputs on the host (what the peer runs too).
-    for (const im of images) {
-      const r = await engine.runNetwork(im.nhwc, im.spec.paddedHeight, im.spec.paddedWidth);
-      outputs.set(`${model.id}/${im.spec.id}`, networkOutputs(r));
-    }
-    const netGpu: number[] = [];
-    const netStages: Record<string, number>[] = [];
-    let netSource = 'wall-clock';
-    const net = await series(
+    const net = prepared.map(() => ({ gpu: [] as number[], stages: [] as Record<string, number>[], source: 'wall-clock' }));
+    const netRuns = await interleaved(
       request,
       images,
-      (im) => engine.runNetwork(im.nhwc, im.spec.paddedHeight, im.spec.paddedWidth, { timed: true }),
-      (r) => {
+      prepared.map((p) => (im: LoadedImage) => p.engine.runNetwork(im.nhwc, im.spec.paddedHeight, im.spec.paddedWidth, { timed: true })),
+      net.map((acc) => (r: NetworkResult) => {
         if (r.timings) {
-          netGpu.push(r.timings.total);
-          netStages.push({ ...r.timings.passes });
-          netSource = r.timings.source;
+          acc.gpu.push(r.timings.total);
+          acc.stages.push({ ...r.timings.passes });
+          acc.source = r.timings.source;
         }
-      },
+      }),
     );
-    progress(`ours/${model.id}: network median ${median(net.samples).toFixed(1)} ms`);
-
-    // Pipeline: RGBA → GPU pre-processing → network → FCOS post-processing on the CPU.
-    const pipeGpu: number[] = [];
-    const pipeStages: Record<string, number>[] = [];
-    let pipeSource = 'wall-clock';
-    const pipe = await series(
+    progress(`ours: network medians ${prepared.map((p, i) => `${p.model.id} ${median(netRuns[i]!.samples).toFixed(1)} ms`).join(', ')} (interleaved)`);
+    // Pipeline: RGBA → GPU pre-processing → network → FCOS post-processing.
+    const pipe = prepared.map(() => ({ gpu: [] as number[], stages: [] as Record<string, number>[], source: 'wall-clock' }));
+    const pipeRuns = await interleaved(
       request,
       images,
-      (im) => engine.detect({ data: im.rgba, width: im.spec.width, height: im.spec.height }),
-      (r) => {
-        pipeGpu.push(r.timings.gpuMs);
-        pipeStages.push({ ...r.timings.gpuStages, 'pre-process (CPU)': r.timings.preprocessMs, 'post-process (CPU)': r.timings.postprocessMs });
-        pipeSource = r.timings.gpuTimer;
-      },
+      prepared.map((p) => (im: LoadedImage) => p.engine.detect({ data: im.rgba, width: im.spec.width, height: im.spec.height })),
+      pipe.map((acc) => (r: Awaited<ReturnType<DetectorEngine['detect']>>) => {
+        acc.gpu.push(r.timings.gpuMs);
+        acc.stages.push({ ...r.timings.gpuStages, 'pre-process (CPU)': r.timings.preprocessMs, 'post-process (CPU)': r.timings.postprocessMs });
+        acc.source = r.timings.gpuTimer;
+      }),
     );
-    progress(`ours/${model.id}: pipeline median ${median(pipe.samples).toFixed(1)} ms`);
-
-    // Gate densities and head MACs as detect() reports them (no debug plan needed).
-    let densities: Record<string, number> | undefined;
-    let macs: EngineRun['macs'];
-    for (const im of images) {
-      const r = await engine.detect({ data: im.rgba, width: im.spec.width, height: im.spec.height });
-      const routers = Object.values(r.routerDensities ?? {});
-      if (routers.length) (densities ??= {})[im.spec.id] = routers.reduce((a, b) => a + b, 0) / routers.length;
-      macs ??= { denseFixed: r.macs.denseFixed, denseDynamic: r.macs.denseDynamic, executed: r.macs.executed };
-    }
-    const toSeries = (kind: Series['kind'], s: { firstRunMs: number; samples: number[] }, gpu: number[], st: Record<string, number>[], source: string): Series => ({
+    progress(`ours: pipeline medians ${prepared.map((p, i) => `${p.model.id} ${median(pipeRuns[i]!.samples).toFixed(1)} ms`).join(', ')} (interleaved)`);
+    const toSeries = (kind: Series['kind'], s: { firstRunMs: number; samples: number[] }, acc: { gpu: number[]; stages: Record<string, number>[]; source: string }): Series => ({
       kind,
       firstRunMs: s.firstRunMs,
       wall: stats(s.samples),
-      gpu: gpu.length ? stats(gpu) : undefined,
-      stages: stageMedians(st),
-      timingSource: source,
+      gpu: acc.gpu.length ? stats(acc.gpu) : undefined,
+      stages: stageMedians(acc.stages),
+      stageStats: stageStats(acc.stages),
+      timingSource: acc.source,
       samplesMs: s.samples,
     });
-    return {
-      engine: 'ours',
-      engineLabel: 'ours (WebGPU, WGSL)',
-      config: model.id,
-      loadMs,
-      compileMs,
-      series: [toSeries('network', net, netGpu, netStages, netSource), toSeries('pipeline', pipe, pipeGpu, pipeStages, pipeSource)],
-      notes,
-      densities,
-      macs,
-    };
+    const runs: EngineRun[] = [];
+    for (const [i, p] of prepared.entries()) {
+      // Gate densities and head MACs as detect() reports them (no debug plan needed).
+      let densities: Record<string, number> | undefined;
+      let macs: EngineRun['macs'];
+      for (const im of images) {
+        const r = await p.engine.detect({ data: im.rgba, width: im.spec.width, height: im.spec.height });
+        const routers = Object.values(r.routerDensities ?? {});
+        if (routers.length) (densities ??= {})[im.spec.id] = routers.reduce((a, b) => a + b, 0) / routers.length;
+        macs ??= { denseFixed: r.macs.denseFixed, denseDynamic: r.macs.denseDynamic, executed: r.macs.executed };
+      }
+      runs.push({
+        engine: 'ours',
+        engineLabel: 'ours (WebGPU, WGSL)',
+        config: p.model.id,
+        loadMs: p.loadMs,
+        compileMs: p.compileMs,
+        series: [toSeries('network', netRuns[i]!, net[i]!), toSeries('pipeline', pipeRuns[i]!, pipe[i]!)],
+        notes: [...p.notes, `timed interleaved with ${prepared.filter((q) => q !== p).map((q) => q.model.id).join(', ') || 'nothing'}`],
+        densities,
+        macs,
+      });
+    }
+    return runs;
   } finally {
-    engine.dispose();
+    for (const p of prepared) p.engine.dispose();
   }
 }
 
@@ -329,7 +366,7 @@ async function main(request: SuiteRequest): Promise<void> {
       progress(`ERROR ${message}`);
     }
   };
-  for (const model of request.models) await attempt(`ours/${model.id}`, async () => void runs.push(await runOurs(runtime, request, model, images, outputs)));
+  await attempt('ours', async () => void runs.push(...(await runOurs(runtime, request, request.models, images, outputs))));
 
   ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
   ort.env.logLevel = 'error';

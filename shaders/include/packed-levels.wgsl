@@ -40,9 +40,10 @@ fn locate_row(q: u32) -> LevelPos {
 
 // The tower row of (y + dy, x + dx) at p's level, or -1 in the zero padding around that level:
 // a 3×3 window never reads across levels.
+// Branch-free: a CPU adapter runs both sides of a branch its lanes disagree on.
 fn neighbour_row(p: LevelPos, dy: i32, dx: i32) -> i32 {
   let y = i32(p.y) + dy;
   let x = i32(p.x) + dx;
-  if (y < 0 || x < 0 || y >= i32(p.h) || x >= i32(p.w)) { return -1; }
-  return i32(p.first + u32(y) * p.w + u32(x));
+  let inside = (y >= 0) & (x >= 0) & (y < i32(p.h)) & (x < i32(p.w));
+  return select(-1, i32(p.first) + y * i32(p.w) + x, inside);
 }

@@ -13,7 +13,8 @@ import { ProgressBar } from './progress-bar';
 
 export const CONVERT_USAGE = `usage: dynamic-head convert <checkpoint.pth|.pkl> [-o out.dhw] [options]
 
-Converts a cvpods / Detectron2 FCOS + dynamic head checkpoint (PyTorch zip or legacy .pth, or a
+Converts a cvpods / Detectron2 FCOS checkpoint (dynamic head, official Fix head or the plain FCOS
+baseline head; PyTorch zip or legacy .pth, or a
 pickle of numpy arrays) into a .dhw weights file. Unpickling is whitelisted: a checkpoint that
 references any other Python global is refused and nothing in it is executed.
 
@@ -22,7 +23,8 @@ options:
       --fp16                store conv weights as f16 (biases, norms, scalars stay f32)
       --labels <file>       class names to record (JSON array or one per line; default: the 80
                             COCO names for an 80-class checkpoint, none otherwise)
-      --head <kind>         dynamic | fixed (default: dynamic if gate parameters exist)
+      --head <kind>         dynamic | fixed | fcos (default: inferred from the names: dynamic if
+                            gate parameters exist, fcos for an FCOSHead checkpoint)
       --gate <act>          geretanh | retanh | sigmoid (default geretanh)
       --tau <x>             gate tau (default 1.5)
       --input-format <f>    BGR | RGB (default BGR)
@@ -74,7 +76,7 @@ export async function runConvert(args: readonly string[]): Promise<number> {
   let overrides: ModelConfigOverrides;
   let headKind: HeadKind | undefined;
   try {
-    headKind = oneOf<HeadKind>(v.head?.toLowerCase(), ['dynamic', 'fixed'], '--head');
+    headKind = oneOf<HeadKind>(v.head?.toLowerCase(), ['dynamic', 'fixed', 'fcos'], '--head');
     overrides = {
       backbone: v['stride-in-3x3'] ? { strideIn1x1: false } : {},
       head: defined({ gateActivation: oneOf<GateActivation>(v.gate?.toLowerCase(), ['geretanh', 'retanh', 'sigmoid'], '--gate'), gateTau: num(v.tau, '--tau') }),
@@ -152,7 +154,7 @@ export async function runConvert(args: readonly string[]): Promise<number> {
     process.stderr.write(
       `wrote ${output}: ${summary.tensors} tensors, ${(summary.bytes / 2 ** 20).toFixed(1)} MiB` +
         `${summary.fp16 ? ' (f16 conv weights)' : ''} in ${seconds.toFixed(2)} s — ResNet-${c.backbone.depth}, ` +
-        `FPN ${c.fpn.channels}, ${c.head.kind} head D${c.head.routersPerTower}, ${c.head.numClasses} classes ` +
+        `FPN ${c.fpn.channels}, ${c.head.kind} head D${c.head.routersPerTower}${c.head.kind === 'fcos' ? ` (${2 * c.head.routersPerTower} convs a tower)` : ''}, ${c.head.numClasses} classes ` +
         `(from ${result.format})\n`,
     );
   }

@@ -4,7 +4,8 @@ import type { ModelConfig } from '../weights/config';
 import { buildHead, LEVEL_NAMES, planHead, type HeadExecution, type HeadPlan, type RouterCounts } from './dynamic-head';
 import type { Taps } from './taps';
 import { buildCandidates, type CandidateOutputs } from './fcos-candidates';
-import { buildPredictors, type HeadOutputs } from './fcos-head';
+import { buildPredictors, packedTower, type HeadOutputs } from './fcos-head';
+import { buildFcosTowers } from './fcos-towers';
 import { buildFpn } from './fpn';
 import { LayerBuilder, type WeightTable } from './layers';
 import { buildResNet } from './resnet';
@@ -29,7 +30,8 @@ export interface DetectorGraph {
 }
 
 /**
- * The whole network for one padded input size as a graph: ResNet → FPN → two towers → FCOS
+ * The whole network for one padded input size as a graph: ResNet → FPN → two towers (dynamic or
+ * fixed routers, or the FCOS baseline's conv + GN + ReLU stacks) → FCOS
  * predictors → FCOS candidate selection. With `taps`, FPN outputs, every gate/mask/router output are kept as outputs too
  * (named like the reference's golden files); otherwise their memory is reused.
  */
@@ -55,13 +57,21 @@ export function buildDetectorGraph(
   });
   const levelSizes = fpn.map((v) => [v.shape[1]!, v.shape[2]!] as const);
   const plan = planHead(config.head, levelSizes, options.execution ?? DEFAULT_EXECUTION);
-  const towers = buildHead(layers, fpn, plan, tapMap);
-  const head = buildPredictors(layers, towers.output, plan, config);
+  let counts: readonly RouterCounts[] = [];
+  let towers;
+  if (config.head.kind === 'fcos') {
+    towers = buildFcosTowers(layers, fpn, plan, config, tapMap);
+  } else {
+    const routers = buildHead(layers, fpn, plan, tapMap);
+    counts = routers.counts;
+    towers = { cls: packedTower(routers.output, 0), bbox: packedTower(routers.output, 1) };
+  }
+  const head = buildPredictors(layers, towers, plan, config);
   graph.markOutput(head.cls);
   graph.markOutput(head.boxCtr);
   const candidates = buildCandidates(graph, head, config);
   for (const tap of taps.values()) graph.markOutput(tap.value);
-  return { graph, image, fpn, head, candidates, plan, counts: towers.counts, taps };
+  return { graph, image, fpn, head, candidates, plan, counts, taps };
 }
 
 /**

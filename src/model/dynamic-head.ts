@@ -96,6 +96,19 @@ export function buildHead(layers: LayerBuilder, fpn: readonly Value[], plan: Hea
   layers.stage = 'head';
   const { levels } = plan;
   const c = plan.channels;
+  const packed = packFpnLevels(layers, fpn, levels, c);
+  let x = packed;
+  const counts: RouterCounts[] = [];
+  for (let i = 0; i < plan.routers; i++) {
+    const router = buildRouter(layers, plan, i, x, taps);
+    x = router.output;
+    if (router.counts) counts.push(router.counts);
+  }
+  return { output: x, counts };
+}
+
+/** Copies the FPN levels into one packed [1, R, C] value (rows in level order), shared by the towers. */
+export function packFpnLevels(layers: LayerBuilder, fpn: readonly Value[], levels: PackedLevels, c: number): Value {
   const packed = layers.graph.value('fpn.packed', [1, levels.rows, c]);
   layers.graph.add({
     name: 'pack FPN levels',
@@ -106,14 +119,7 @@ export function buildHead(layers: LayerBuilder, fpn: readonly Value[], plan: Hea
     copies: (ctx) =>
       fpn.map((v, l) => ({ from: ctx.tensor(v).buffer, fromOffset: 0, to: ctx.tensor(packed).buffer, toOffset: levels.offsets[l]! * c * 4, size: levels.pixels(l) * c * 4 })),
   });
-  let x = packed;
-  const counts: RouterCounts[] = [];
-  for (let i = 0; i < plan.routers; i++) {
-    const router = buildRouter(layers, plan, i, x, taps);
-    x = router.output;
-    if (router.counts) counts.push(router.counts);
-  }
-  return { output: x, counts };
+  return packed;
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { Value } from '../graph/graph';
-import { packedConvProgram } from '../ops/packed-conv';
+import type { BuildContext, Value } from '../graph/graph';
+import { packedConvProgram, type PackedConvInput } from '../ops/packed-conv';
 import type { PackedLevels } from '../ops/packed-levels';
 import type { ModelConfig } from '../weights/config';
 import type { HeadPlan } from './dynamic-head';
@@ -18,11 +18,25 @@ export interface HeadOutputs {
 }
 
 /**
+ * What a predictor reads from its tower: the routers' packed [T, R, C] output (one tower of it), or
+ * the FCOS baseline tower's last conv rows with its GroupNorm + ReLU applied on load.
+ */
+export interface TowerFeature {
+  readonly values: readonly Value[];
+  read(ctx: BuildContext): PackedConvInput;
+}
+
+/** Tower `tower` of a packed [T, R, C] towers output. */
+export function packedTower(towers: Value, tower: number): TowerFeature {
+  return { values: [towers], read: (ctx) => ({ kind: 'plain', tensor: ctx.tensor(towers), tower }) };
+}
+
+/**
  * FCOS predictors, shared across levels (spec §4.3), each one dispatch over all levels: class
  * logits on the cls tower, and box ‖ centerness on the bbox tower with the Scale·ReLU·stride
  * epilogue fused.
  */
-export function buildPredictors(layers: LayerBuilder, towers: Value, plan: HeadPlan, config: ModelConfig): HeadOutputs {
+export function buildPredictors(layers: LayerBuilder, towers: { readonly cls: TowerFeature; readonly bbox: TowerFeature }, plan: HeadPlan, config: ModelConfig): HeadOutputs {
   layers.stage = 'predictor';
   const levels = plan.levels.withTowers(1);
   const cls = layers.graph.value('head.cls_logits', [1, levels.rows, config.head.numClasses]);
@@ -31,12 +45,12 @@ export function buildPredictors(layers: LayerBuilder, towers: Value, plan: HeadP
   layers.graph.add({
     name: 'head.cls_score',
     stage: 'predictor',
-    inputs: [towers],
+    inputs: [...towers.cls.values],
     outputs: [cls],
     build: (ctx) => [
       packedConvProgram(ctx.scope, {
         levels,
-        input: { kind: 'plain', tensor: ctx.tensor(towers), tower: 0 },
+        input: towers.cls.read(ctx),
         weights: layers.weight('head.cls_score.weight'),
         bias: layers.weight('head.cls_score.bias'),
         rows: { mode: 'all' },
@@ -48,12 +62,12 @@ export function buildPredictors(layers: LayerBuilder, towers: Value, plan: HeadP
   layers.graph.add({
     name: 'head.bbox_pred + head.centerness',
     stage: 'predictor',
-    inputs: [towers],
+    inputs: [...towers.bbox.values],
     outputs: [boxCtr],
     build: (ctx) => [
       packedConvProgram(ctx.scope, {
         levels,
-        input: { kind: 'plain', tensor: ctx.tensor(towers), tower: 1 },
+        input: towers.bbox.read(ctx),
         weights: layers.weight('head.box_ctr.weight'),
         bias: layers.weight('head.box_ctr.bias'),
         rows: { mode: 'all' },

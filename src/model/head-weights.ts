@@ -1,4 +1,5 @@
 import type { ModelConfig } from '../weights/config';
+import { fcosConvsPerTower } from '../weights/engine-tensors';
 
 /** The two towers, in the packed head's tower order. */
 export const TOWERS = ['cls_subnet', 'bbox_subnet'] as const;
@@ -20,6 +21,10 @@ export interface StackedWeight {
 /** Name of router i's stacked weight `what`. */
 export const routerWeight = (router: number, what: string) => `head.router.${router}.${what}`;
 
+/** The FCOS baseline's k-th tower conv (`head.<tower>.<3k>`) and its GroupNorm affine [1, 2, C]. */
+export const fcosConv = (tower: string, k: number) => `head.${tower}.${3 * k}`;
+export const fcosNorm = (tower: string, k: number) => `head.${tower}.${3 * k + 1}.norm`;
+
 /** Every stacked weight of the packed head for `config`. */
 export function stackedHeadWeights(config: ModelConfig): StackedWeight[] {
   const h = config.head;
@@ -27,7 +32,15 @@ export function stackedHeadWeights(config: ModelConfig): StackedWeight[] {
   const T = TOWERS.length;
   const dynamic = h.kind === 'dynamic';
   const out: StackedWeight[] = [];
-  for (let i = 0; i < h.routersPerTower; i++) {
+  if (h.kind === 'fcos') {
+    for (const tower of TOWERS) {
+      for (let k = 0; k < fcosConvsPerTower(config); k++) {
+        const gn = `head.${tower}.${3 * k + 1}`;
+        out.push({ name: fcosNorm(tower, k), shape: [1, 2, c], parts: [{ source: `${gn}.weight`, offset: 0 }, { source: `${gn}.bias`, offset: c }] });
+      }
+    }
+  }
+  for (let i = 0; i < (h.kind === 'fcos' ? 0 : h.routersPerTower); i++) {
     const stack = (what: string, shape: number[], part: (t: number, s: number) => { source: string; offset: number } | undefined, paths = 1) => {
       const parts: { source: string; offset: number }[] = [];
       TOWERS.forEach((_, t) => {

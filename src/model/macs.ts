@@ -1,4 +1,5 @@
 import type { ModelConfig } from '../weights/config';
+import { fcosConvsPerTower } from '../weights/engine-tensors';
 import { LEVEL_NAMES } from './dynamic-head';
 
 /**
@@ -10,6 +11,8 @@ import { LEVEL_NAMES } from './dynamic-head';
  * - executed: what the engine runs — gate convs dense, the scale paths' depthwise convs dense at
  *   every consumed source pixel (official semantics: dense, then multiplied by the gate), conv1
  *   on the dilated mask, conv2 on the gate mask, predictors dense.
+ * The FCOS baseline head (kind 'fcos') is dense: 2 towers × NUM_CONVS × 3×3 C→C convs at every
+ * pixel plus the predictors; all three numbers are that.
  */
 export interface MacReport {
   readonly denseFixed: number;
@@ -30,6 +33,11 @@ export function headMacs(config: ModelConfig, levelSizes: readonly (readonly [nu
   let gates = 0;
   let executed = 0;
   const count = (key: string, fallback: number) => counts?.get(key) ?? fallback;
+  const predictors = pixels.reduce((sum, n) => sum + n * 9 * c * (k + 4 + 1), 0);
+  if (config.head.kind === 'fcos') {
+    const towers = 2 * fcosConvsPerTower(config) * pixels.reduce((sum, n) => sum + n * 9 * c * c, 0);
+    return { denseFixed: towers + predictors, denseDynamic: towers + predictors, executed: towers + predictors };
+  }
   for (const tower of ['cls_subnet', 'bbox_subnet']) {
     for (let i = 0; i < config.head.routersPerTower; i++) {
       const r = `${tower}.${i}`;
@@ -51,7 +59,6 @@ export function headMacs(config: ModelConfig, levelSizes: readonly (readonly [nu
       });
     }
   }
-  const predictors = pixels.reduce((sum, n) => sum + n * 9 * c * (k + 4 + 1), 0);
   fixed += predictors;
   return {
     denseFixed: fixed,

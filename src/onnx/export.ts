@@ -324,6 +324,7 @@ export function exportOnnx(config: ModelConfig, weights: ReadonlyMap<string, Onn
   if (!Number.isInteger(height) || !Number.isInteger(width) || height <= 0 || width <= 0 || height % divisor || width % divisor) {
     throw new InvalidArgumentError('input size', `${height}×${width} must be positive multiples of ${divisor}`);
   }
+  if (config.head.kind === 'fcos') throw new InvalidArgumentError('head', 'the ONNX export covers the dynamic and fixed heads, not the FCOS baseline head');
   const head: OnnxHeadKind = options.head ?? (config.head.kind === 'fixed' ? 'fixed' : 'dynamic-dense');
   if (head === 'dynamic-dense' && config.head.kind !== 'dynamic') {
     throw new InvalidArgumentError('head', 'dynamic-dense needs a dynamic checkpoint (gate parameters)');

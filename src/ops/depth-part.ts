@@ -67,8 +67,8 @@ export function depthPartScratch(levels: PackedLevels, channels: number, groups:
   return { h: rows, o: rows, affine1: affine, affine2: affine, partials1: partials, partials2: [...partials] };
 }
 
-/** Every pixel of every (tower, level) segment: the fixed head's GroupNorm table. */
-function allPixels(scope: BufferScope, levels: PackedLevels): SegmentTable {
+/** Every pixel of every (tower, level) segment: the fixed head's (and the FCOS towers') GroupNorm table. */
+export function allPixels(scope: BufferScope, levels: PackedLevels): SegmentTable {
   const segments = Array.from({ length: levels.segments }, (_, s) => {
     const l = s % levels.levels;
     return { start: Math.floor(s / levels.levels) * levels.rows + levels.offsets[l]!, count: levels.pixels(l) };

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors';
 import type { BufferScope } from '../gpu/buffers';
 import { bindSlots, UniformWriter, type KernelProgram } from '../gpu/kernel';
 import { ActiveListsLayout } from './active-lists';
-import { CONV2D_INDEXED_TILE_ROWS, CONV2D_TILE_COLS } from './conv2d';
+import { CONV2D_INDEXED_TILE_ROWS, conv2dTileCols } from './conv2d';
 import { levelTable, type PackedLevels } from './packed-levels';
 import { SEGMENT_STATS_CHUNK_ROWS } from './segment-stats';
 import type { Tensor } from './tensor';
@@ -50,7 +50,7 @@ export function headCompactProgram(scope: BufferScope, args: HeadCompactArgs): K
   if (Math.ceil(levels.rows / CONV2D_INDEXED_TILE_ROWS) > 65535) throw new InvalidArgumentError('levels', `${levels.rows} rows per tower need more than 65535 conv row tiles`);
   const params = scope.uniform(
     new UniformWriter()
-      .u32(limit, limit, Math.ceil(args.convChannels / CONV2D_TILE_COLS), CONV2D_INDEXED_TILE_ROWS)
+      .u32(limit, limit, Math.ceil(args.convChannels / conv2dTileCols(args.convChannels)), CONV2D_INDEXED_TILE_ROWS)
       .u32(args.groups, SEGMENT_STATS_CHUNK_ROWS, layout.scaleActive[0], layout.scaleActive[1])
       .u32(layout.meta.dilated, layout.meta.gate, layout.active.dilated, layout.active.gate)
       .u32(layout.rows.dilated, layout.rows.gate, layout.map.dilated, layout.map.gate)

@@ -36,12 +36,27 @@ export class ScalePathRows {
     return base + tower * this.span(path) + (q - this.lo[path]);
   }
 
+  /**
+   * Work blocks of head-depthwise.wgsl over both paths and every tower: 4 consecutive pixels of
+   * one image row each (DEPTHWISE_BLOCK), H_l · ceil(W_l / 4) per source level.
+   */
+  get blocks(): number {
+    let perTower = 0;
+    for (const path of [0, 1] as const) {
+      for (const l of this.sourceLevels(path)) perTower += this.levels.sizes[l]![0] * Math.ceil(this.levels.sizes[l]![1] / DEPTHWISE_BLOCK);
+    }
+    return this.levels.towers * perTower;
+  }
+
   /** The source levels each path reads: path 0 every level but the last, path 1 but the first. */
   sourceLevels(path: 0 | 1): number[] {
     const all = Array.from({ length: this.levels.levels }, (_, l) => l);
     return path === 0 ? all.slice(0, -1) : all.slice(1);
   }
 }
+
+/** Pixels of one image row per thread of head-depthwise.wgsl (its BLOCK). */
+export const DEPTHWISE_BLOCK = 4;
 
 /** PyTorch's depthwise weight [C, 1, 3, 3] → the kernel's tap-major [9, C]. */
 export function packDepthwiseWeights(weight: Float32Array, channels: number, into?: Float32Array): Float32Array {
@@ -91,7 +106,7 @@ export function headDepthwiseProgram(scope: BufferScope, args: HeadDepthwiseArgs
   const lanes = headDepthwiseLanes(c);
   const params = scope.uniform(
     new UniformWriter()
-      .u32(c / 4, shared ? 0 : levels.rows, rows.total, 0)
+      .u32(c / 4, shared ? 0 : levels.rows, rows.blocks, 0)
       .u32(rows.lo[0], rows.lo[1], rows.hi[0], rows.hi[1])
       .bytes(),
     'head depthwise params',
@@ -108,6 +123,6 @@ export function headDepthwiseProgram(scope: BufferScope, args: HeadDepthwiseArgs
       bias: args.bias.buffer,
       out: args.out.buffer,
     }),
-    dispatch: workgroups1D(Math.ceil(rows.total / (256 / lanes))),
+    dispatch: workgroups1D(Math.ceil(rows.blocks / (256 / lanes))),
   };
 }

@@ -63,7 +63,7 @@ export function headGateProgram(scope: BufferScope, args: HeadGateArgs): KernelP
   return {
     label: `head gates ×${gates} ${c}→1 ${activation}`,
     shader: 'head-gate',
-    constants: { ACT: act, HAS_LOGITS: args.logits ? 1 : 0 },
+    constants: { ACT: act, HAS_LOGITS: args.logits ? 1 : 0, GATES: gates },
     bindings: bindSlots(SLOTS, {
       params,
       levels: levelTable(scope, levels),
@@ -73,8 +73,16 @@ export function headGateProgram(scope: BufferScope, args: HeadGateArgs): KernelP
       gate: args.gate.buffer,
       logits: args.logits?.buffer ?? scope.storage(16, 'head gate: no logits'),
     }),
-    dispatch: workgroups1D(Math.ceil(levels.totalRows / 256)),
+    dispatch: workgroups1D(Math.ceil((levels.towers * gateBlocks(levels)) / 64)),
   };
+}
+
+/** Pixels of one image row per thread of head-gate.wgsl (its BLOCK). */
+export const GATE_BLOCK = 4;
+
+/** Work blocks of head-gate.wgsl per tower: H_l · ceil(W_l / GATE_BLOCK) over the levels. */
+export function gateBlocks(levels: PackedLevels): number {
+  return levels.sizes.reduce((n, [h, w]) => n + h * Math.ceil(w / GATE_BLOCK), 0);
 }
 
 /** Bit mask of levels 0..L−1 except those listed. */

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors';
 import type { BufferScope } from '../gpu/buffers';
 import { bindSlots, type IndirectDispatch, type KernelProgram } from '../gpu/kernel';
 import type { ActiveList, ActiveListsLayout } from './active-lists';
-import { CONV2D_INDEXED_TILE_ROWS, CONV2D_SLOTS, CONV2D_TILE_COLS, CONV2D_TILE_ROWS, conv2dParams, type Conv2dGeometry } from './conv2d';
+import { CONV2D_INDEXED_TILE_ROWS, CONV2D_SLOTS, CONV2D_TILE_ROWS, conv2dParams, conv2dThreadCols, conv2dTileCols, type Conv2dGeometry } from './conv2d';
 import { levelTable, MAX_PACKED_LEVELS, type PackedLevels } from './packed-levels';
 import type { Tensor } from './tensor';
 import { requireShape } from './validate';
@@ -102,6 +102,8 @@ export function packedConvProgram(scope: BufferScope, args: PackedConvArgs): Ker
     args.box ? Array.from({ length: MAX_PACKED_LEVELS }, (_, l) => args.box!.strides[l] ?? 1) : [],
   );
   const tileRows = rows.mode === 'list' ? CONV2D_INDEXED_TILE_ROWS : CONV2D_TILE_ROWS;
+  // The same choice as the compaction's indirect arguments for a list (headCompactProgram).
+  const tileCols = conv2dTileCols(cout);
   const unused = (what: string) => scope.storage(16, `packed conv: no ${what}`);
   return {
     label: `packed conv 3×3 ${cin}→${cout} ×${towers} (${rows.mode === 'list' ? `${rows.list} rows` : 'all rows'}${input.kind === 'normalised' ? ', GN+ReLU on load' : ''})`,
@@ -117,6 +119,8 @@ export function packedConvProgram(scope: BufferScope, args: PackedConvArgs): Ker
       VEC4_B: cout % 4 === 0 ? 1 : 0,
       HAS_BIAS: args.bias ? 1 : 0,
       TILE_M: tileRows,
+      TILE_N: tileCols,
+      THREAD_COLS: conv2dThreadCols(tileCols),
     },
     bindings: bindSlots(CONV2D_SLOTS, {
       params: scope.uniform(params, 'packed conv params'),
@@ -129,6 +133,6 @@ export function packedConvProgram(scope: BufferScope, args: PackedConvArgs): Ker
       out: args.out.buffer,
       levels: levelTable(scope, levels),
     }),
-    dispatch: rows.mode === 'list' ? rows.dispatch : [Math.ceil(cout / CONV2D_TILE_COLS), Math.ceil(levels.rows / tileRows), towers],
+    dispatch: rows.mode === 'list' ? rows.dispatch : [Math.ceil(cout / tileCols), Math.ceil(levels.rows / tileRows), towers],
   };
 }

@@ -30,6 +30,14 @@ export function scaleSegments(levels: PackedLevels): { start: number; count: num
 
 const SLOTS = { params: 0, levels: 1, x: 2, d: 3, gates: 4, affine: 5, weights: 6, out: 7 } as const;
 
+/**
+ * Channel quads one thread of scale-fuse.wgsl (or head-depthwise.wgsl) computes: 4 when C / 4
+ * allows, so a row's bookkeeping is shared by 4 quads, else 2 or 1.
+ */
+export function quadsPerThread(quads: number): 1 | 2 | 4 {
+  return quads % 4 === 0 ? 4 : quads % 2 === 0 ? 2 : 1;
+}
+
 export interface ScaleFuseArgs {
   readonly levels: PackedLevels;
   /** The router's input, packed [T, R, C] or [1, R, C] shared. */
@@ -62,6 +70,7 @@ export function scaleFuseProgram(scope: BufferScope, args: ScaleFuseArgs): Kerne
   if ([args.input, args.depthwise, args.gates, args.affine, args.weights].some((t) => t?.buffer === args.out.buffer)) {
     throw new InvalidArgumentError('out', 'must not share its buffer with an input');
   }
+  const quads = quadsPerThread(c / 4);
   const table = (f: (l: number) => number) => Array.from({ length: MAX_PACKED_LEVELS }, (_, l) => (l < levels.levels ? f(l) : 0));
   const [hs, ws] = [(l: number) => levels.sizes[l]![0], (l: number) => levels.sizes[l]![1]];
   const last = levels.levels - 1;
@@ -78,7 +87,7 @@ export function scaleFuseProgram(scope: BufferScope, args: ScaleFuseArgs): Kerne
   return {
     label: `scale fuse (${args.gates ? 'gated' : 'fixed'}) C ${c}`,
     shader: 'scale-fuse',
-    constants: { FIXED: args.gates ? 0 : 1 },
+    constants: { FIXED: args.gates ? 0 : 1, QUADS: quads },
     bindings: bindSlots(SLOTS, {
       params,
       levels: levelTable(scope, levels),
@@ -89,6 +98,6 @@ export function scaleFuseProgram(scope: BufferScope, args: ScaleFuseArgs): Kerne
       weights: args.weights.buffer,
       out: args.out.buffer,
     }),
-    dispatch: workgroups1D(Math.ceil((levels.totalRows * (c / 4)) / 256)),
+    dispatch: workgroups1D(Math.ceil((levels.totalRows * (c / 4 / quads)) / 256)),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { CheckpointMismatchError } from '../errors';
 import type { HeadKind, TopBlockInput } from './config';
+import type { HeadLayout } from './engine-tensors';
 
 export interface InferredArchitecture {
   readonly depth: number;
@@ -19,6 +20,8 @@ export interface InferredArchitecture {
   readonly routersPerTower: number;
   readonly numClasses: number;
   readonly headKind: HeadKind;
+  /** Which official head module tree the names come from (engine-tensors.ts). */
+  readonly headLayout: HeadLayout;
 }
 
 const BB = 'backbone.bottom_up';
@@ -51,13 +54,7 @@ export function inferArchitecture(shapes: ReadonlyMap<string, readonly number[]>
   const headChannels = dim('head.cls_score.weight', 1);
   const numClasses = dim('head.cls_score.weight', 0);
 
-  let routers = 0;
-  const gates = [...shapes.keys()].some((n) => n.startsWith('head.') && n.includes('.gate.gate_conv.'));
-  for (const name of shapes.keys()) {
-    const m = /^head\.(?:cls|bbox)_subnet\.(\d+)\./.exec(name);
-    if (m) routers = Math.max(routers, Number(m[1]) + 1);
-  }
-  if (routers === 0) missing.push('head.cls_subnet.0.*');
+  const { routers, kind, layout } = inferHead(shapes, missing);
   if (missing.length > 0) throw new CheckpointMismatchError(missing, [], 'cannot infer the architecture');
   if (routers > MAX_ROUTERS) throw new CheckpointMismatchError([], [], `${routers} routers per tower is implausible`);
 
@@ -77,6 +74,41 @@ export function inferArchitecture(shapes: ReadonlyMap<string, readonly number[]>
     headChannels,
     routersPerTower: routers,
     numClasses,
-    headKind: gates ? 'dynamic' : 'fixed',
+    headKind: kind,
+    headLayout: layout,
   };
+}
+
+/**
+ * The head's kind, layout and depth D from its names: spatial gates → the dynamic head;
+ * `head.cls_subnet.<i>.convs.<s>.0.weight` → the official Fix head (FCOSFixHead); a 4-D
+ * `head.cls_subnet.<i>.weight` → the FCOS baseline (FCOSHead: its convs sit at 0, 3, 6, …, and
+ * D = NUM_CONVS / 2); DynamicScale names without gates → a fixed head.
+ */
+function inferHead(shapes: ReadonlyMap<string, readonly number[]>, missing: string[]): { routers: number; kind: HeadKind; layout: HeadLayout } {
+  const names = [...shapes.keys()].filter((n) => n.startsWith('head.'));
+  const gates = names.some((n) => n.includes('.gate.gate_conv.'));
+  const fcosConvs = new Set<number>();
+  let routers = 0;
+  let fix = false;
+  for (const name of names) {
+    const conv = /^head\.(?:cls|bbox)_subnet\.(\d+)\.weight$/.exec(name);
+    if (conv && shapes.get(name)!.length === 4) fcosConvs.add(Number(conv[1]));
+    const m = /^head\.(?:cls|bbox)_subnet\.(\d+)\.(.+)$/.exec(name);
+    if (m && /^(dynamic_convs|convs|depth_module|scale_weight|output_weight)\b/.test(m[2]!)) routers = Math.max(routers, Number(m[1]) + 1);
+    if (m && /^convs\.\d+\.\d+\./.test(m[2]!)) fix = true;
+  }
+  if (fcosConvs.size > 0) {
+    if (routers > 0) throw new CheckpointMismatchError([], [], 'the head mixes FCOS tower convs with router modules');
+    const count = Math.max(...fcosConvs) / 3 + 1;
+    if (count / 2 > MAX_ROUTERS) throw new CheckpointMismatchError([], [], `NUM_CONVS = ${count} is implausible`);
+    if (!Number.isInteger(count) || Array.from({ length: count }, (_, k) => 3 * k).some((i) => !fcosConvs.has(i))) {
+      throw new CheckpointMismatchError([], [], `the FCOS towers' convs sit at ${[...fcosConvs].sort((a, b) => a - b).join(', ')}, not every third module (conv, GroupNorm, ReLU)`);
+    }
+    if (count % 2 !== 0) throw new CheckpointMismatchError([], [], `NUM_CONVS = ${count}: the engine runs FCOS towers of an even number of convs (2·D)`);
+    return { routers: count / 2, kind: 'fcos', layout: 'fcos' };
+  }
+  if (routers === 0) missing.push('head.cls_subnet.0.*');
+  if (gates) return { routers, kind: 'dynamic', layout: 'dynamic' };
+  return { routers, kind: 'fixed', layout: fix ? 'fix' : 'dynamic' };
 }

@@ -5,7 +5,12 @@
  */
 import { WeightsFormatError } from '../errors';
 
-export type HeadKind = 'dynamic' | 'fixed';
+/**
+ * - `dynamic`: the fine-grained dynamic head (routers with spatial gates, masked depth convs);
+ * - `fixed`: the same routers with every gate 1 (the official "Fix" baseline, dense);
+ * - `fcos`: the plain FCOS head (cvpods FCOSHead): per tower 2·D × (conv 3×3 + GN + ReLU).
+ */
+export type HeadKind = 'dynamic' | 'fixed' | 'fcos';
 export type GateActivation = 'geretanh' | 'retanh' | 'sigmoid';
 export type TopBlockInput = 'c5' | 'p5';
 export type InputFormat = 'BGR' | 'RGB';
@@ -37,7 +42,7 @@ export interface FpnConfig {
 export interface HeadConfig {
   readonly kind: HeadKind;
   readonly channels: number;
-  /** D: routers per tower (NUM_CONVS / 2). */
+  /** D: routers per tower (NUM_CONVS / 2); an FCOS baseline head has 2·D convs per tower (NUM_CONVS). */
   readonly routersPerTower: number;
   readonly numClasses: number;
   readonly gnGroups: number;
@@ -133,6 +138,7 @@ export function withOverrides(base: ModelConfig, overrides: ModelConfigOverrides
 export const FPN_LEVEL_STRIDES: readonly number[] = [8, 16, 32, 64, 128];
 export const FPN_IN_FEATURES: readonly string[] = ['res3', 'res4', 'res5'];
 const GATE_ACTIVATIONS: readonly GateActivation[] = ['geretanh', 'retanh', 'sigmoid'];
+const HEAD_KINDS: readonly HeadKind[] = ['dynamic', 'fixed', 'fcos'];
 
 /**
  * Every problem with a configuration (empty when it is usable), each naming its field. Strict on
@@ -193,7 +199,7 @@ export function configProblems(c: ModelConfig): string[] {
   if (f.topBlockInput !== 'c5' && f.topBlockInput !== 'p5') problems.push(`fpn.topBlockInput must be c5 or p5 (got ${show(f.topBlockInput)})`);
 
   const h = c.head;
-  if (h.kind !== 'dynamic' && h.kind !== 'fixed') problems.push(`head.kind must be dynamic or fixed (got ${show(h.kind)})`);
+  if (!HEAD_KINDS.includes(h.kind)) problems.push(`head.kind must be one of ${HEAD_KINDS.join(', ')} (got ${show(h.kind)})`);
   positiveInt(h.channels, 'head.channels');
   positiveInt(h.routersPerTower, 'head.routersPerTower', 1024);
   positiveInt(h.numClasses, 'head.numClasses', 1 << 20);

@@ -17,7 +17,7 @@ import {
   type ModelConfigOverrides,
 } from './config';
 import { crc32 } from './crc32';
-import { BN_PARAMS, expectedTensors, type ExpectedTensor } from './engine-tensors';
+import { BN_PARAMS, expectedTensors, type ExpectedTensor, type HeadLayout } from './engine-tensors';
 import { f32ArrayToF16 } from './f16';
 import { COCO_CLASS_NAMES } from './coco-classes';
 import { classNameProblems, encodeFileHead, layoutTensors, type TensorInfo, type WeightsDType, type WeightsHeader } from './format';
@@ -80,8 +80,9 @@ function convert(input: Uint8Array | ArrayBuffer, options: ConvertOptions): Conv
   const checkpoint = readCheckpoint(bytes);
   const sources = checkpoint.tensors;
   const shapes = new Map([...sources].map(([n, t]) => [n, t.shape]));
-  const config = buildConfig(inferArchitecture(shapes), options);
-  const expected = expectedTensors(config);
+  const arch = inferArchitecture(shapes);
+  const config = buildConfig(arch, options);
+  const expected = expectedTensors(config, headLayoutFor(config.head.kind, arch.headLayout));
   checkShapes(expected, sources, config.head.kind);
 
   const used = new Set(expected.flatMap((e) => e.sources.map((s) => s.name)));
@@ -130,6 +131,14 @@ function convert(input: Uint8Array | ArrayBuffer, options: ConvertOptions): Conv
   out.set(head);
   options.onProgress?.({ stage: 'done', done: expected.length, total: expected.length });
   return { bytes: out, header, config, format: checkpoint.format, unexpected, warnings };
+}
+
+/** The checkpoint's head layout, checked against the head kind asked for. */
+function headLayoutFor(kind: HeadKind, layout: HeadLayout): HeadLayout {
+  const names: Record<HeadLayout, string> = { dynamic: 'a dynamic-head (DynamicScale) checkpoint', fix: 'an official Fix-head (FCOSFixHead) checkpoint', fcos: 'an FCOS baseline (FCOSHead) checkpoint' };
+  const fits = kind === 'fcos' ? layout === 'fcos' : kind === 'fixed' ? layout !== 'fcos' : layout === 'dynamic';
+  if (!fits) throw new CheckpointMismatchError([], [], `a ${kind} head cannot be built from ${names[layout]}`);
+  return layout;
 }
 
 function buildConfig(arch: ReturnType<typeof inferArchitecture>, options: ConvertOptions): ModelConfig {
@@ -229,6 +238,9 @@ function produce(e: ExpectedTensor, sources: ReadonlyMap<string, SourceTensor>, 
   switch (r.kind) {
     case 'copy':
       (sources.get(r.source) as SourceTensor).toFloat32(out);
+      return;
+    case 'fill':
+      out.fill(r.value);
       return;
     case 'fold-weight': {
       const scale = folder.scale(r.conv);

@@ -8,6 +8,8 @@ import type { ModelConfig } from './config';
 
 export type TensorRecipe =
   | { readonly kind: 'copy'; readonly source: string }
+  /** A constant the checkpoint's layout implies (the official Fix head has no `scale_weight`: 1). */
+  | { readonly kind: 'fill'; readonly value: number }
   /** `<conv>.weight · γ/√(var+eps)` per output channel */
   | { readonly kind: 'fold-weight'; readonly conv: string }
   /** `β − mean · γ/√(var+eps)` */
@@ -23,10 +25,34 @@ export interface ExpectedTensor {
 
 export const BN_PARAMS = ['weight', 'bias', 'running_mean', 'running_var'] as const;
 
-export function expectedTensors(config: ModelConfig): ExpectedTensor[] {
+/**
+ * The module tree a checkpoint's head was saved from (official cvpods, `cvpods/modeling/meta_arch/fcos.py`):
+ * - `dynamic`: FCOSDynamicHead — routers `head.<T>.<i>` (DynamicScale: `dynamic_convs.<s>.convs.{0,1}`,
+ *   `scale_weight`, `output_weight`, `depth_module.bottleneck.conv{1,2}`, spatial gates). Also read
+ *   as a fixed head (gates unused).
+ * - `fix`: FCOSFixHead — routers `head.<T>.<i>` (ScaleConv2d: `convs.<s>.{0,1}`, `output_weight`, no
+ *   `scale_weight` (the scale sum is added unweighted), `depth_module.bottleneck.conv{1,2}`).
+ * - `fcos`: FCOSHead — `head.<T>.<3k>` conv 3×3 (bias), `head.<T>.<3k+1>` GroupNorm, k < NUM_CONVS.
+ * The engine names of a fixed head are the `dynamic` names whichever layout it came from.
+ */
+export type HeadLayout = 'dynamic' | 'fix' | 'fcos';
+
+export function defaultHeadLayout(config: ModelConfig): HeadLayout {
+  return config.head.kind === 'fcos' ? 'fcos' : 'dynamic';
+}
+
+/** The FCOS baseline's convs per tower (NUM_CONVS = 2·D). */
+export function fcosConvsPerTower(config: ModelConfig): number {
+  return 2 * config.head.routersPerTower;
+}
+
+export function expectedTensors(config: ModelConfig, layout: HeadLayout = defaultHeadLayout(config)): ExpectedTensor[] {
+  if ((layout === 'fcos') !== (config.head.kind === 'fcos')) throw new Error(`internal: a ${config.head.kind} head cannot come from the ${layout} layout`);
+  if (layout === 'fix' && config.head.kind !== 'fixed') throw new Error('internal: the Fix layout has no gates');
   const out: ExpectedTensor[] = [];
-  const copy = (name: string, shape: readonly number[]) =>
-    out.push({ name, shape, recipe: { kind: 'copy', source: name }, sources: [{ name, shape }] });
+  const copyFrom = (name: string, source: string, shape: readonly number[]) =>
+    out.push({ name, shape, recipe: { kind: 'copy', source }, sources: [{ name: source, shape }] });
+  const copy = (name: string, shape: readonly number[]) => copyFrom(name, name, shape);
   const convBn = (conv: string, cout: number, cin: number, k: number) => {
     const weight = [cout, cin, k, k];
     const sources = [
@@ -72,15 +98,27 @@ export function expectedTensors(config: ModelConfig): ExpectedTensor[] {
   const c = h.channels;
   const gates = h.kind === 'dynamic';
   for (const tower of ['cls_subnet', 'bbox_subnet']) {
+    if (layout === 'fcos') {
+      // nn.Sequential of (Conv2d, GroupNorm, ReLU) × NUM_CONVS
+      for (let k = 0; k < fcosConvsPerTower(config); k++) {
+        convBias(`head.${tower}.${3 * k}`, c, c, 3);
+        copy(`head.${tower}.${3 * k + 1}.weight`, [c]); // GroupNorm
+        copy(`head.${tower}.${3 * k + 1}.bias`, [c]);
+      }
+      continue;
+    }
     for (let i = 0; i < h.routersPerTower; i++) {
       const p = `head.${tower}.${i}`;
-      copy(`${p}.scale_weight`, [1]);
+      if (layout === 'fix') out.push({ name: `${p}.scale_weight`, shape: [1], recipe: { kind: 'fill', value: 1 }, sources: [] });
+      else copy(`${p}.scale_weight`, [1]);
       copy(`${p}.output_weight`, [1]);
       for (const s of [0, 1]) {
         const q = `${p}.dynamic_convs.${s}`;
-        convBias(`${q}.convs.0`, c, 1, 3); // depthwise 3×3
-        copy(`${q}.convs.1.weight`, [c]); // GroupNorm
-        copy(`${q}.convs.1.bias`, [c]);
+        const from = layout === 'fix' ? `${p}.convs.${s}` : `${q}.convs`;
+        copyFrom(`${q}.convs.0.weight`, `${from}.0.weight`, [c, 1, 3, 3]); // depthwise 3×3
+        copyFrom(`${q}.convs.0.bias`, `${from}.0.bias`, [c]);
+        copyFrom(`${q}.convs.1.weight`, `${from}.1.weight`, [c]); // GroupNorm
+        copyFrom(`${q}.convs.1.bias`, `${from}.1.bias`, [c]);
         if (gates) convBias(`${q}.gate.gate_conv`, 1, c, 3);
       }
       for (const k of [1, 2]) {

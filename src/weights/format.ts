@@ -151,7 +151,7 @@ export function readFileHead(bytes: Uint8Array): { preamble: Preamble; header: W
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
-const HEAD_KINDS: Record<string, HeadKind> = { DYNAMIC: 'dynamic', FIXED: 'fixed' };
+const HEAD_KINDS: Record<string, HeadKind> = { DYNAMIC: 'dynamic', FIXED: 'fixed', FCOS: 'fcos' };
 const GATES: Record<string, GateActivation> = { GERETANH: 'geretanh', RETANH: 'retanh', SIGMOID: 'sigmoid' };
 const TOP_INPUTS: Record<string, TopBlockInput> = { C5: 'c5', P5: 'p5' };
 const DTYPES: Record<string, WeightsDType> = { F32: 'f32', F16: 'f16' };

@@ -10,7 +10,7 @@ const enumOf = (name: string, values: Record<number, string>): EnumSpec => ({ ki
 const message = (name: string, fields: FieldSpec[]): MessageSpec => ({ kind: 'message', name, fields });
 
 export const DTYPE_ENUM = enumOf('DType', { 0: 'DTYPE_UNSPECIFIED', 1: 'F32', 2: 'F16' });
-export const HEAD_KIND_ENUM = enumOf('HeadKind', { 0: 'HEAD_KIND_UNSPECIFIED', 1: 'DYNAMIC', 2: 'FIXED' });
+export const HEAD_KIND_ENUM = enumOf('HeadKind', { 0: 'HEAD_KIND_UNSPECIFIED', 1: 'DYNAMIC', 2: 'FIXED', 3: 'FCOS' });
 export const GATE_ACTIVATION_ENUM = enumOf('GateActivation', { 0: 'GATE_ACTIVATION_UNSPECIFIED', 1: 'GERETANH', 2: 'RETANH', 3: 'SIGMOID' });
 export const TOP_BLOCK_INPUT_ENUM = enumOf('TopBlockInput', { 0: 'TOP_BLOCK_INPUT_UNSPECIFIED', 1: 'C5', 2: 'P5' });
 

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../../src/errors';
+import type { KernelProgram } from '../../src/gpu/kernel';
 import type { GpuRuntime } from '../../src/gpu/runtime';
-import { conv2dProgram, packConvWeights, type Conv2dTileRows } from '../../src/ops/conv2d';
+import { conv2dProgram, packConvWeights, type Conv2dTileCols, type Conv2dTileRows } from '../../src/ops/conv2d';
 import { conv2dRef } from '../../src/reference/conv2d';
 import { assert, assertClose, assertRejects } from '../harness/assert';
 import { emptyTensor, readTensor, uploadTensor, withScope } from '../harness/gpu-data';
@@ -18,11 +19,15 @@ interface DenseCase {
   relu?: boolean;
   /** Workgroup tile height other than the default. */
   tileRows?: Conv2dTileRows;
+  /** Workgroup tile width other than the default. */
+  tileCols?: Conv2dTileCols;
+  /** Run the register blocks a GPU gets (SOFTWARE_ADAPTER = 0) on whatever adapter runs the test. */
+  gpuBlocks?: boolean;
 }
 
 function describe(c: DenseCase): string {
   const extras = [c.bias && 'bias', c.residual && 'residual', c.relu && 'ReLU'].filter(Boolean).join(' + ');
-  const tile = c.tileRows ? `, ${c.tileRows}-row tiles` : '';
+  const tile = [c.tileRows && `, ${c.tileRows}-row tiles`, c.tileCols && `, ${c.tileCols}-column tiles`, c.gpuBlocks && ', GPU register blocks'].filter(Boolean).join('');
   return `${c.k}×${c.k}/${c.stride} pad ${String(c.pad)}: ${c.input.join('×')} → Cout ${c.cout}${extras ? ` (${extras})` : ''}${tile}`;
 }
 
@@ -46,8 +51,9 @@ function denseCase(c: DenseCase, seed: number): KernelCase {
         const bias = c.bias ? randomArray(c.cout, seed + 2) : undefined;
         const residual = c.residual ? randomArray(oshape.reduce((a, b) => a * b), seed + 3) : undefined;
         const out = emptyTensor(scope, oshape);
+        const adapt = (p: KernelProgram): KernelProgram => (c.gpuBlocks ? { ...p, constants: { ...p.constants, SOFTWARE_ADAPTER: 0 } } : p);
         await rt.run([
-          conv2dProgram(scope, {
+          adapt(conv2dProgram(scope, {
             input: uploadTensor(scope, x, c.input),
             weights: uploadTensor(scope, packConvWeights(wt, wShape), [c.k, c.k, cin, c.cout]),
             bias: bias && uploadTensor(scope, bias, [c.cout]),
@@ -57,7 +63,8 @@ function denseCase(c: DenseCase, seed: number): KernelCase {
             padding: c.pad,
             out,
             tileRows: c.tileRows,
-          }),
+            tileCols: c.tileCols,
+          })),
         ]);
         const [padY, padX] = typeof c.pad === 'number' ? [c.pad, c.pad] : c.pad;
         const expected = conv2dRef(x, wt, { input: c.input, weights: wShape }, {
@@ -93,6 +100,7 @@ async function rejectsInvalid(rt: GpuRuntime): Promise<void> {
     await assertRejects(() => conv2dProgram(scope, { ...base, residual: emptyTensor(scope, [1, 8, 7, 6]) }), InvalidArgumentError, 'residual');
     await assertRejects(() => conv2dProgram(scope, { ...base, out: { buffer: input.buffer, shape: [1, 8, 8, 6] } }), InvalidArgumentError, 'out');
     await assertRejects(() => packConvWeights(new Float32Array(10), [2, 1, 3, 3]), InvalidArgumentError, 'oihw');
+    await assertRejects(() => conv2dProgram(scope, { ...base, tileCols: 8 as Conv2dTileCols }), InvalidArgumentError, 'tileCols');
   });
 }
 
@@ -124,5 +132,16 @@ export default defineKernelSuite('conv2d', [
   denseCase({ input: [1, 1, 1, 1], cout: 1, k: 1, stride: 1, pad: 0 }, 800),
   denseCase({ input: [1, 37, 53, 19], cout: 70, k: 3, stride: 1, pad: 1, bias: true, relu: true, tileRows: 32 }, 850),
   denseCase({ input: [1, 11, 9, 64], cout: 64, k: 3, stride: 1, pad: 1, residual: true, tileRows: 32 }, 870),
+  // Narrow column tiles: scalar A (Cin 19, 4 k per thread and row) and scalar B (Cout 21, 6, 1),
+  // vec4 A and B (Cin 64, Cout 20, 4 rows per thread at 16 columns), 32-row tiles.
+  denseCase({ input: [1, 37, 53, 19], cout: 21, k: 3, stride: 1, pad: 1, bias: true, tileCols: 16 }, 900),
+  denseCase({ input: [1, 23, 19, 19], cout: 6, k: 3, stride: 2, pad: 1, relu: true, tileCols: 32 }, 910),
+  denseCase({ input: [1, 17, 23, 64], cout: 20, k: 3, stride: 1, pad: 1, bias: true, residual: true, relu: true, tileCols: 16 }, 920),
+  denseCase({ input: [2, 9, 11, 64], cout: 1, k: 3, stride: 1, pad: 1, bias: true, tileCols: 16, tileRows: 32 }, 930),
+  denseCase({ input: [1, 13, 15, 64], cout: 83, k: 3, stride: 1, pad: 1, bias: true, tileCols: 32, tileRows: 32 }, 940),
+  denseCase({ input: [2, 9, 11, 12], cout: 44, k: 1, stride: 1, pad: 0, bias: true, tileCols: 16 }, 950),
+  // The GPU register blocks (4×8 where a CPU adapter takes 8×8).
+  denseCase({ input: [1, 17, 23, 64], cout: 64, k: 3, stride: 2, pad: 1, bias: true, residual: true, relu: true, gpuBlocks: true }, 960),
+  denseCase({ input: [1, 13, 15, 64], cout: 70, k: 3, stride: 1, pad: 1, bias: true, tileRows: 32, gpuBlocks: true }, 970),
   { name: 'invalid arguments are rejected before dispatch, naming the parameter', run: rejectsInvalid },
 ]);

@@ -3,13 +3,14 @@ import type { BufferScope } from '../../src/gpu/buffers';
 import type { KernelProgram } from '../../src/gpu/kernel';
 import type { GpuRuntime } from '../../src/gpu/runtime';
 import { ActiveListsLayout, INACTIVE_INDEX, type ActiveList } from '../../src/ops/active-lists';
+import { conv2dTileCols } from '../../src/ops/conv2d';
 import { headCompactProgram, sparseLimitFor } from '../../src/ops/head-compact';
 import { headDepthwiseProgram, ScalePathRows } from '../../src/ops/head-depthwise';
 import { headEpilogueProgram } from '../../src/ops/head-epilogue';
 import { headGateProgram, levelMask, type GateActivation } from '../../src/ops/head-gate';
 import { PackedLevels } from '../../src/ops/packed-levels';
 import { packedConvProgram } from '../../src/ops/packed-conv';
-import { scaleFuseProgram, scaleSegments } from '../../src/ops/scale-fuse';
+import { quadsPerThread, scaleFuseProgram, scaleSegments } from '../../src/ops/scale-fuse';
 import { segmentStatsPartials, segmentStatsPrograms, segmentTableData } from '../../src/ops/segment-stats';
 import type { Tensor } from '../../src/ops/tensor';
 import {
@@ -59,31 +60,31 @@ function packedGate(levels: PackedLevels, density: number, seed: number, cluster
   return gate;
 }
 
-function affineNorm(sets: number, seed: number): Float32Array {
-  const out = new Float32Array(sets * 2 * C);
+function affineNorm(sets: number, seed: number, c = C): Float32Array {
+  const out = new Float32Array(sets * 2 * c);
   const r = rng(seed);
-  for (let i = 0; i < out.length; i++) out[i] = (i / C) % 2 < 1 ? 0.5 + r() : r() - 0.5;
+  for (let i = 0; i < out.length; i++) out[i] = (i / c) % 2 < 1 ? 0.5 + r() : r() - 0.5;
   return out;
 }
 
-const gateCase = (activation: GateActivation, shared: boolean) => ({
-  name: `gates: 2 per row, ${activation}, ${shared ? 'shared input' : 'per-tower input'}, 5 odd levels × 2 towers, C ${C}`,
+const gateCase = (activation: GateActivation, shared: boolean, gates = 2) => ({
+  name: `gates: ${gates} per row, ${activation}, ${shared ? 'shared input' : 'per-tower input'}, 5 odd levels × 2 towers, C ${C}`,
   run: (rt: GpuRuntime) =>
     withScope(rt, 'head gate', async (scope) => {
       const levels = new PackedLevels(SIZES, 2);
       const inTowers = shared ? 1 : 2;
       const x = randomArray(inTowers * levels.rows * C, 1);
-      const w = randomArray(2 * 2 * 9 * C, 2, 0.3);
-      const b = randomArray(4, 3, 0.5);
-      const consumed = [levelMask(5, [4]), levelMask(5, [0])];
-      const gate = emptyTensor(scope, [2, 2, levels.rows]);
-      const logits = emptyTensor(scope, [2, 2, levels.rows]);
+      const w = randomArray(2 * gates * 9 * C, 2, 0.3);
+      const b = randomArray(2 * gates, 3, 0.5);
+      const consumed = [levelMask(5, [4]), levelMask(5, [0]), levelMask(5), levelMask(5, [1, 3])].slice(0, gates);
+      const gate = emptyTensor(scope, [gates, 2, levels.rows]);
+      const logits = emptyTensor(scope, [gates, 2, levels.rows]);
       await run(rt, [
         headGateProgram(scope, {
           levels,
           input: uploadTensor(scope, x, [inTowers, levels.rows, C]),
-          weights: uploadTensor(scope, w, [2, 2, 9, C]),
-          bias: uploadTensor(scope, b, [2, 2]),
+          weights: uploadTensor(scope, w, [2, gates, 9, C]),
+          bias: uploadTensor(scope, b, [2, gates]),
           consumed,
           gate,
           logits,
@@ -96,80 +97,176 @@ const gateCase = (activation: GateActivation, shared: boolean) => ({
     }),
 });
 
+/**
+ * One router's sparse depth part on the GPU (compaction, conv1 at the dilated rows, statistics,
+ * conv2 with GN+ReLU on load, statistics, epilogue) against the reference chain, sparse and dense
+ * fallback. `constants` overrides the convs' constants (e.g. SOFTWARE_ADAPTER: 0 runs the GPU
+ * register blocks on SwiftShader).
+ */
+async function sparseDepthChain(rt: GpuRuntime, scope: BufferScope, c: number, constants: Record<string, number> = {}, label = ''): Promise<void> {
+  const levels = new PackedLevels(SIZES, 2);
+  const adapt = (p: KernelProgram): KernelProgram => ({ ...p, constants: { ...p.constants, ...constants } });
+  const y = randomArray(2 * levels.rows * c, 23);
+  const w1 = randomArray(2 * 9 * c * c, 24, 0.3);
+  const w2 = randomArray(2 * 9 * c * c, 25, 0.3);
+  const norm1 = affineNorm(2, 26, c);
+  const norm2 = affineNorm(2, 27, c);
+  const gateData = packedGate(levels, 0.35, 28, true);
+  const layout = new ActiveListsLayout(levels);
+  const outputs: Float32Array[] = [];
+  for (const crossover of [0.9, 0]) {
+    const lists = listsTensor(scope, layout);
+    const yT = uploadTensor(scope, y, [2, levels.rows, c]);
+    const gate = uploadTensor(scope, gateData, [1, 2, levels.rows]);
+    const h1 = emptyTensor(scope, [levels.totalRows, c]);
+    const o2 = emptyTensor(scope, [levels.totalRows, c]);
+    const a1 = emptyTensor(scope, [levels.segments, 3, c]);
+    const a2 = emptyTensor(scope, [levels.segments, 3, c]);
+    const stats = (values: Tensor, list: ActiveList, norm: Float32Array, affine: Tensor) => {
+      const table = layout.segmentTable(lists.buffer, list);
+      return segmentStatsPrograms(scope, {
+        values,
+        table,
+        groups: GROUPS,
+        norm: uploadTensor(scope, norm, [2, 2, c]),
+        segmentsPerSet: levels.levels,
+        affine,
+        partials: emptyTensor(scope, [segmentStatsPartials(table, GROUPS), 4]),
+        partialDispatch: layout.indirect(lists.buffer, list === 'dilated' ? 'dilatedStats' : 'gateStats'),
+      });
+    };
+    await run(rt, [
+      headCompactProgram(scope, { levels, gate, lists, crossover, convChannels: c, groups: GROUPS }),
+      adapt(packedConvProgram(scope, {
+        levels,
+        input: { kind: 'plain', tensor: yT },
+        weights: uploadTensor(scope, w1, [2, 3, 3, c, c]),
+        rows: { mode: 'list', lists, layout, list: 'dilated', dispatch: layout.indirect(lists.buffer, 'dilatedConv') },
+        placement: 'compact',
+        out: h1,
+      })),
+      ...stats(h1, 'dilated', norm1, a1),
+      adapt(packedConvProgram(scope, {
+        levels,
+        input: { kind: 'normalised', tensor: h1, affine: a1, map: { lists, layout, list: 'dilated' } },
+        weights: uploadTensor(scope, w2, [2, 3, 3, c, c]),
+        rows: { mode: 'list', lists, layout, list: 'gate', dispatch: layout.indirect(lists.buffer, 'gateConv') },
+        placement: 'compact',
+        out: o2,
+      })),
+      ...stats(o2, 'gate', norm2, a2),
+      headEpilogueProgram(scope, { levels, conv: o2, affine: a2, gated: { gate, lists, layout }, y: yT }),
+    ]);
+    // The reference chain, from the same definitions, on per-pixel data.
+    const ref = headCompactRef(levels, gateData, sparseLimitFor(crossover, levels.totalRows));
+    const [dil, gl] = ref.lists;
+    assert(dil!.dense === (crossover === 0) && gl!.dense === (crossover === 0), `crossover ${crossover}: dense choice`);
+    const dilPixels = dil!.rows;
+    const h1Ref = new Float32Array(packedConvRef(levels, (_t, row, ch) => y[row * c + ch]!, c, c, w1, dilPixels));
+    const h1Pixels = new Float32Array(levels.totalRows * c);
+    dilPixels.forEach((p, i) => h1Pixels.set(h1Ref.subarray(i * c, (i + 1) * c), p * c));
+    const segmentsOf = (mask: Uint8Array) =>
+      Array.from({ length: levels.segments }, (_, s) => ({ start: Math.floor(s / 5) * levels.rows + levels.offsets[s % 5]!, count: levels.pixels(s % 5) }))
+        .map((seg) => ({ ...seg, mask }));
+    const a1Ref = segmentStatsRef(h1Pixels, c, segmentsOf(ref.dilatedMask), GROUPS, norm1, levels.levels, 1e-5, (r) => ref.dilatedMask[r] === 1);
+    const identityIfActive = (mask: Uint8Array) => (p: number) => (mask[p] ? p : INACTIVE_INDEX);
+    const gatePixels = gl!.rows;
+    const o2Ref = new Float32Array(packedConvRef(levels, normalisedReluAt(levels, h1Pixels, a1Ref, c, identityIfActive(ref.dilatedMask)), c, c, w2, gatePixels));
+    const o2Pixels = new Float32Array(levels.totalRows * c);
+    gatePixels.forEach((p, i) => o2Pixels.set(o2Ref.subarray(i * c, (i + 1) * c), p * c));
+    const a2Ref = segmentStatsRef(o2Pixels, c, segmentsOf(ref.gateMask), GROUPS, norm2, levels.levels, 1e-5, (r) => ref.gateMask[r] === 1);
+    const outRef = headEpilogueRef(levels, o2Pixels, identityIfActive(ref.gateMask), a2Ref, gateData, y, c);
+    const out = await readTensor(rt, yT);
+    assertClose(out, outRef, `router depth part, C ${c}${label} (crossover ${crossover})`, 1e-4);
+    outputs.push(out);
+  }
+  assertClose(outputs[1]!, outputs[0]!, `dense fallback = sparse, C ${c}${label}`, 1e-5);
+}
+
+const depthwiseCase = (c: number) => ({
+  name: `depthwise: both paths at their source rows only, shared and per-tower input, C ${c}`,
+  run: (rt: GpuRuntime) =>
+    withScope(rt, 'head depthwise', async (scope) => {
+      const levels = new PackedLevels(SIZES, 2);
+      const rows = new ScalePathRows(levels);
+      for (const shared of [true, false]) {
+        const x = randomArray((shared ? 1 : 2) * levels.rows * c, 4);
+        const w = randomArray(2 * 2 * 9 * c, 5, 0.4);
+        const b = randomArray(2 * 2 * c, 6, 0.2);
+        const out = emptyTensor(scope, [rows.total, c]);
+        await run(rt, [
+          headDepthwiseProgram(scope, {
+            levels,
+            input: uploadTensor(scope, x, [shared ? 1 : 2, levels.rows, c]),
+            weights: uploadTensor(scope, w, [2, 2, 9, c]),
+            bias: uploadTensor(scope, b, [2, 2, c]),
+            out,
+          }),
+        ]);
+        assertClose(await readTensor(rt, out), headDepthwiseRef(levels, x, shared, c, w, b), `depthwise (shared ${shared}), C ${c}`, 1e-5);
+      }
+    }),
+});
+
+const scalePartCase = (c: number) => ({
+  name: `segment statistics over fixed segments with gaps, then the fused scale part (gated and fixed), C ${c} (${quadsPerThread(c / 4)} quads per thread)`,
+  run: (rt: GpuRuntime) =>
+    withScope(rt, 'scale part', async (scope) => {
+      const levels = new PackedLevels(SIZES, 2);
+      const rows = new ScalePathRows(levels);
+      const segments = scaleSegments(levels);
+      // A large offset: the statistics must stay exact for data with a large mean.
+      const d = randomArray(rows.total * c, 7, 2).map((v) => v + 3);
+      const norm = affineNorm(4, 8, c);
+      const table = segmentTableData(segments);
+      const tableInfo = { buffer: scope.upload(table), meta: 0, segments: segments.length, maxRows: rows.total };
+      const affine = emptyTensor(scope, [segments.length, 3, c]);
+      const depthwise = uploadTensor(scope, d, [rows.total, c]);
+      await run(rt, segmentStatsPrograms(scope, {
+        values: depthwise,
+        table: tableInfo,
+        groups: GROUPS,
+        norm: uploadTensor(scope, norm, [4, 2, c]),
+        segmentsPerSet: levels.levels - 1,
+        affine,
+        partials: emptyTensor(scope, [segmentStatsPartials(tableInfo, GROUPS), 4]),
+      }));
+      const affineRef = segmentStatsRef(d, c, segments, GROUPS, norm, levels.levels - 1);
+      const affineGpu = await readTensor(rt, affine);
+      assertClose(affineGpu, affineRef, `scale-part affine, C ${c}`, 1e-5);
+      const x = randomArray(levels.rows * c, 9);
+      const gates = packedGate(levels.withTowers(4), 0.5, 10).subarray(0, 2 * levels.totalRows);
+      const weights = new Float32Array([0.4, 0.5, 0.8, 0.7]);
+      for (const gated of [true, false]) {
+        const out = emptyTensor(scope, [2, levels.rows, c]);
+        await run(rt, [
+          scaleFuseProgram(scope, {
+            levels,
+            input: uploadTensor(scope, x, [1, levels.rows, c]),
+            depthwise,
+            gates: gated ? uploadTensor(scope, gates, [2, 2, levels.rows]) : undefined,
+            affine,
+            weights: uploadTensor(scope, weights, [2, 2]),
+            out,
+          }),
+        ]);
+        const ref = scaleFuseRef(levels, x, true, c, d, gated ? gates : undefined, affineGpu, weights);
+        assertClose(await readTensor(rt, out), ref, `scale fuse (${gated ? 'gated' : 'fixed'}), C ${c}`, 1e-5);
+      }
+    }),
+});
+
 export default defineKernelSuite('packed-head', [
   gateCase('geretanh', true),
   gateCase('sigmoid', false),
-  {
-    name: 'depthwise: both paths at their source rows only, shared and per-tower input',
-    run: (rt) =>
-      withScope(rt, 'head depthwise', async (scope) => {
-        const levels = new PackedLevels(SIZES, 2);
-        const rows = new ScalePathRows(levels);
-        for (const shared of [true, false]) {
-          const x = randomArray((shared ? 1 : 2) * levels.rows * C, 4);
-          const w = randomArray(2 * 2 * 9 * C, 5, 0.4);
-          const b = randomArray(2 * 2 * C, 6, 0.2);
-          const out = emptyTensor(scope, [rows.total, C]);
-          await run(rt, [
-            headDepthwiseProgram(scope, {
-              levels,
-              input: uploadTensor(scope, x, [shared ? 1 : 2, levels.rows, C]),
-              weights: uploadTensor(scope, w, [2, 2, 9, C]),
-              bias: uploadTensor(scope, b, [2, 2, C]),
-              out,
-            }),
-          ]);
-          assertClose(await readTensor(rt, out), headDepthwiseRef(levels, x, shared, C, w, b), `depthwise (shared ${shared})`, 1e-5);
-        }
-      }),
-  },
-  {
-    name: 'segment statistics over fixed segments with gaps, then the fused scale part (gated and fixed)',
-    run: (rt) =>
-      withScope(rt, 'scale part', async (scope) => {
-        const levels = new PackedLevels(SIZES, 2);
-        const rows = new ScalePathRows(levels);
-        const segments = scaleSegments(levels);
-        // A large offset: the statistics must stay exact for data with a large mean.
-        const d = randomArray(rows.total * C, 7, 2).map((v) => v + 3);
-        const norm = affineNorm(4, 8);
-        const table = segmentTableData(segments);
-        const tableInfo = { buffer: scope.upload(table), meta: 0, segments: segments.length, maxRows: rows.total };
-        const affine = emptyTensor(scope, [segments.length, 3, C]);
-        const depthwise = uploadTensor(scope, d, [rows.total, C]);
-        await run(rt, segmentStatsPrograms(scope, {
-          values: depthwise,
-          table: tableInfo,
-          groups: GROUPS,
-          norm: uploadTensor(scope, norm, [4, 2, C]),
-          segmentsPerSet: levels.levels - 1,
-          affine,
-          partials: emptyTensor(scope, [segmentStatsPartials(tableInfo, GROUPS), 4]),
-        }));
-        const affineRef = segmentStatsRef(d, C, segments, GROUPS, norm, levels.levels - 1);
-        const affineGpu = await readTensor(rt, affine);
-        assertClose(affineGpu, affineRef, 'scale-part affine', 1e-5);
-        const x = randomArray(levels.rows * C, 9);
-        const gates = packedGate(levels.withTowers(4), 0.5, 10).subarray(0, 2 * levels.totalRows);
-        const weights = new Float32Array([0.4, 0.5, 0.8, 0.7]);
-        for (const gated of [true, false]) {
-          const out = emptyTensor(scope, [2, levels.rows, C]);
-          await run(rt, [
-            scaleFuseProgram(scope, {
-              levels,
-              input: uploadTensor(scope, x, [1, levels.rows, C]),
-              depthwise,
-              gates: gated ? uploadTensor(scope, gates, [2, 2, levels.rows]) : undefined,
-              affine,
-              weights: uploadTensor(scope, weights, [2, 2]),
-              out,
-            }),
-          ]);
-          const ref = scaleFuseRef(levels, x, true, C, d, gated ? gates : undefined, affineGpu, weights);
-          assertClose(await readTensor(rt, out), ref, `scale fuse (${gated ? 'gated' : 'fixed'})`, 1e-5);
-        }
-      }),
-  },
+  gateCase('retanh', false, 1),
+  gateCase('geretanh', true, 4),
+  depthwiseCase(C),
+  // 66 quads: more than the 64 lanes, so some lanes take two.
+  depthwiseCase(264),
+  scalePartCase(C),
+  scalePartCase(8),
+  scalePartCase(32),
   {
     name: 'compaction: both lists, maps, segment tables, counts and arguments; empty, single pixel, sparse, full, dense fallback',
     run: (rt) =>
@@ -216,11 +313,11 @@ export default defineKernelSuite('packed-head', [
                 assert(words[layout.map[list] + p] === r.map[p], `${label} ${list}: map[${p}] = ${words[layout.map[list] + p]}, expected ${r.map[p]}`);
               }
               if (!r.dense) r.rows.forEach((p, i) => assert(words[layout.rows[list] + i] === p, `${label} ${list}: row ${i}`));
-              // Conv arguments: (ceil(70 / 64), max over towers of ceil(rows / 32), 2); stats 1-D.
+              // Conv arguments: (ceil(70 / column tile), max over towers of ceil(rows / 32), 2); stats 1-D.
               const towerRows = [0, 1].map((t) => (r.dense ? levels.rows : r.active.slice(t * 5, t * 5 + 5).reduce((a, b) => a + b, 0)));
               const tiles = Math.max(...towerRows.map((n) => Math.ceil(n / 32)));
               const conv = [...words.subarray(6 * d, 6 * d + 3)];
-              const expected = tiles === 0 ? [0, 0, 0] : [2, tiles, 2];
+              const expected = tiles === 0 ? [0, 0, 0] : [Math.ceil(70 / conv2dTileCols(70)), tiles, 2];
               assert(conv.join() === expected.join(), `${label} ${list}: conv args ${conv}, expected ${expected}`);
               const total = r.dense ? levels.totalRows : r.rows.length;
               const groups = Math.ceil((Math.ceil(total / 16) * GROUPS) / 64);
@@ -257,81 +354,15 @@ export default defineKernelSuite('packed-head', [
           const ref = packedConvRef(levels, (_t, row, c) => x[(row % levels.rows) * 6 + c]!, 6, 5, w, pixels, bias);
           assertClose(await readTensor(rt, out), ref, 'dense packed conv', 1e-5);
         }
-        const y = randomArray(2 * levels.rows * C, 23);
-        const w1 = randomArray(2 * 9 * C * C, 24, 0.3);
-        const w2 = randomArray(2 * 9 * C * C, 25, 0.3);
-        const norm1 = affineNorm(2, 26);
-        const norm2 = affineNorm(2, 27);
-        const gateData = packedGate(levels, 0.35, 28, true);
-        const layout = new ActiveListsLayout(levels);
-        const outputs: Float32Array[] = [];
-        for (const crossover of [0.9, 0]) {
-          const lists = listsTensor(scope, layout);
-          const yT = uploadTensor(scope, y, [2, levels.rows, C]);
-          const gate = uploadTensor(scope, gateData, [1, 2, levels.rows]);
-          const h1 = emptyTensor(scope, [levels.totalRows, C]);
-          const o2 = emptyTensor(scope, [levels.totalRows, C]);
-          const a1 = emptyTensor(scope, [levels.segments, 3, C]);
-          const a2 = emptyTensor(scope, [levels.segments, 3, C]);
-          const stats = (values: Tensor, list: ActiveList, norm: Float32Array, affine: Tensor) => {
-            const table = layout.segmentTable(lists.buffer, list);
-            return segmentStatsPrograms(scope, {
-              values,
-              table,
-              groups: GROUPS,
-              norm: uploadTensor(scope, norm, [2, 2, C]),
-              segmentsPerSet: levels.levels,
-              affine,
-              partials: emptyTensor(scope, [segmentStatsPartials(table, GROUPS), 4]),
-              partialDispatch: layout.indirect(lists.buffer, list === 'dilated' ? 'dilatedStats' : 'gateStats'),
-            });
-          };
-          await run(rt, [
-            headCompactProgram(scope, { levels, gate, lists, crossover, convChannels: C, groups: GROUPS }),
-            packedConvProgram(scope, {
-              levels,
-              input: { kind: 'plain', tensor: yT },
-              weights: uploadTensor(scope, w1, [2, 3, 3, C, C]),
-              rows: { mode: 'list', lists, layout, list: 'dilated', dispatch: layout.indirect(lists.buffer, 'dilatedConv') },
-              placement: 'compact',
-              out: h1,
-            }),
-            ...stats(h1, 'dilated', norm1, a1),
-            packedConvProgram(scope, {
-              levels,
-              input: { kind: 'normalised', tensor: h1, affine: a1, map: { lists, layout, list: 'dilated' } },
-              weights: uploadTensor(scope, w2, [2, 3, 3, C, C]),
-              rows: { mode: 'list', lists, layout, list: 'gate', dispatch: layout.indirect(lists.buffer, 'gateConv') },
-              placement: 'compact',
-              out: o2,
-            }),
-            ...stats(o2, 'gate', norm2, a2),
-            headEpilogueProgram(scope, { levels, conv: o2, affine: a2, gated: { gate, lists, layout }, y: yT }),
-          ]);
-          // The reference chain, from the same definitions, on per-pixel data.
-          const ref = headCompactRef(levels, gateData, sparseLimitFor(crossover, levels.totalRows));
-          const [dil, gl] = ref.lists;
-          assert(dil!.dense === (crossover === 0) && gl!.dense === (crossover === 0), `crossover ${crossover}: dense choice`);
-          const dilPixels = dil!.rows;
-          const h1Ref = new Float32Array(packedConvRef(levels, (t, row, c) => y[row * C + c]!, C, C, w1, dilPixels));
-          const h1Pixels = new Float32Array(levels.totalRows * C);
-          dilPixels.forEach((p, i) => h1Pixels.set(h1Ref.subarray(i * C, (i + 1) * C), p * C));
-          const segmentsOf = (mask: Uint8Array) =>
-            Array.from({ length: levels.segments }, (_, s) => ({ start: Math.floor(s / 5) * levels.rows + levels.offsets[s % 5]!, count: levels.pixels(s % 5) }))
-              .map((seg) => ({ ...seg, mask }));
-          const a1Ref = segmentStatsRef(h1Pixels, C, segmentsOf(ref.dilatedMask), GROUPS, norm1, levels.levels, 1e-5, (r) => ref.dilatedMask[r] === 1);
-          const identityIfActive = (mask: Uint8Array) => (p: number) => (mask[p] ? p : INACTIVE_INDEX);
-          const gatePixels = gl!.rows;
-          const o2Ref = new Float32Array(packedConvRef(levels, normalisedReluAt(levels, h1Pixels, a1Ref, C, identityIfActive(ref.dilatedMask)), C, C, w2, gatePixels));
-          const o2Pixels = new Float32Array(levels.totalRows * C);
-          gatePixels.forEach((p, i) => o2Pixels.set(o2Ref.subarray(i * C, (i + 1) * C), p * C));
-          const a2Ref = segmentStatsRef(o2Pixels, C, segmentsOf(ref.gateMask), GROUPS, norm2, levels.levels, 1e-5, (r) => ref.gateMask[r] === 1);
-          const outRef = headEpilogueRef(levels, o2Pixels, identityIfActive(ref.gateMask), a2Ref, gateData, y, C);
-          const out = await readTensor(rt, yT);
-          assertClose(out, outRef, `router depth part (crossover ${crossover})`, 1e-4);
-          outputs.push(out);
-        }
-        assertClose(outputs[1]!, outputs[0]!, 'dense fallback = sparse', 1e-5);
+        await sparseDepthChain(rt, scope, C);
+      }),
+  },
+  {
+    name: 'packed conv chain at C 64 (64-wide tiles): the register blocks of a CPU adapter and of a GPU',
+    run: (rt) =>
+      withScope(rt, 'packed conv chain C 64', async (scope) => {
+        await sparseDepthChain(rt, scope, 64);
+        await sparseDepthChain(rt, scope, 64, { SOFTWARE_ADAPTER: 0 }, ', GPU blocks');
       }),
   },
   {
@@ -368,6 +399,34 @@ export default defineKernelSuite('packed-head', [
           InvalidArgumentError,
           'placement',
         );
+      }),
+  },
+  {
+    name: 'packed predictors: narrow column tiles, Cout 1, 6, 11, 80, 83 (16- and 32-wide tiles, partial last tile)',
+    run: (rt) =>
+      withScope(rt, 'predictor widths', async (scope) => {
+        const two = new PackedLevels(SIZES, 2);
+        const one = two.withTowers(1);
+        const x = randomArray(two.totalRows * C, 33);
+        const input = uploadTensor(scope, x, [2, two.rows, C]);
+        const pixels = Array.from({ length: one.rows }, (_, p) => p);
+        for (const [cout, tile] of [[1, 16], [6, 16], [11, 16], [80, 32], [83, 32]] as const) {
+          assert(conv2dTileCols(cout) === tile, `Cout ${cout}: column tile ${conv2dTileCols(cout)}, expected ${tile}`);
+          const w = randomArray(9 * C * cout, 34 + cout, 0.3);
+          const bias = randomArray(cout, 35 + cout);
+          const out = emptyTensor(scope, [1, one.rows, cout]);
+          await run(rt, [packedConvProgram(scope, {
+            levels: one,
+            input: { kind: 'plain', tensor: input, tower: 0 },
+            weights: uploadTensor(scope, w, [3, 3, C, cout]),
+            bias: uploadTensor(scope, bias, [cout]),
+            rows: { mode: 'all' },
+            placement: 'pixel',
+            out,
+          })]);
+          const ref = packedConvRef(one, (_t, row, c) => x[row * C + c]!, C, cout, w, pixels, bias);
+          assertClose(await readTensor(rt, out), ref, `class predictor, Cout ${cout}`, 1e-5);
+        }
       }),
   },
 ]);

@@ -24,12 +24,12 @@ describe('bench:bundle', () => {
       expect(run.status, run.stderr).toBe(0);
       const report = JSON.parse(readFileSync(path.join(work, 'gpu-report.json'), 'utf8')) as {
         adapter: { description: string; timestampQuery: boolean };
-        series: { label: string; gpuMs: { median: number }; gpuStages: Record<string, { median: number }>; programsPerFrame: number; firstDetectMs: number; warmWallMs: { median: number }; headMacs: { executed: number; denseFixed: number } }[];
+        series: { label: string; gpuMs: { medianMs: number }; gpuStages: Record<string, { medianMs: number }>; programsPerFrame: number; firstDetectMs: number; warmWallMs: { medianMs: number }; headMacs: { executed: number; denseFixed: number } }[];
       };
       expect(report.adapter.description).toMatch(/SwiftShader/);
       expect(report.series.map((s) => s.label)).toEqual(['dense-masked', 'dynamic (sparse)']);
       for (const s of report.series) {
-        expect(s.gpuMs.median).toBeGreaterThan(0);
+        expect(s.gpuMs.medianMs).toBeGreaterThan(0);
         expect(Object.keys(s.gpuStages)).toEqual(expect.arrayContaining(['backbone', 'fpn', 'head', 'predictor']));
         expect(s.programsPerFrame).toBeGreaterThan(20);
         expect(s.firstDetectMs).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import { loadReferenceFixture, nodeFixtureReader } from '../harness/reference-fi
 
 // Engine parity with the PyTorch reference's golden outputs (criteria in tests/harness/parity.ts):
 // every FPN level, gate, mask, router and head output, and the detections end to end from the
-// PNG, for the D4, D8 and fixed-head fixtures. D4 runs the default (gather–scatter, the dense
+// PNG, for the D4, D8, fixed-head and FCOS-baseline-head fixtures. D4 runs the default (gather–scatter, the dense
 // fallback above the crossover), D8 with a low crossover so some routers take the fallback.
 const read = nodeFixtureReader();
 let runtime: GpuRuntime;
@@ -22,6 +22,7 @@ describe('engine parity with the reference', () => {
     ['narrow-d4', 'dynamic', 2, undefined],
     ['narrow-d8', 'dynamic', 2, mixed],
     ['narrow-d4-fixed', 'fixed', 1, undefined],
+    ['narrow-fcos', 'fcos', 1, undefined],
   ] as const) {
     it(`${fixtureName}: tensors, masks and detections on ${imageCount} image(s)`, async () => {
       const fixture = await loadReferenceFixture(fixtureName, read);

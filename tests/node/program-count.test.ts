@@ -119,4 +119,15 @@ describe('programs per inference', () => {
     expect(c.byStage.head ?? 0).toBeLessThanOrEqual(120);
     expect(c.indirect).toBe(0);
   });
+
+  it('the FCOS baseline head (D2, NUM_CONVS 4): ≤ 32 head programs, every level in one dispatch per conv', () => {
+    const fcos: ModelConfig = { ...r50d8, head: { ...r50d8.head, kind: 'fcos', routersPerTower: 2 } };
+    const c = count(fcos, 800, 1333);
+    console.log(`FCOS D2 ${c.padded.join('×')}: ${JSON.stringify(c.byStage)}, total ${c.total}, indirect ${c.indirect}`);
+    // Per tower and conv: the packed conv over all levels + the two GroupNorm-statistics passes.
+    expect(c.byStage.head).toBe(2 * 4 * 3);
+    // The predictors (2) and the bbox tower's GroupNorm + ReLU written out for the box predictor (1).
+    expect(c.byStage.predictor).toBe(3);
+    expect(c.indirect).toBe(0);
+  });
 });

@@ -13,18 +13,11 @@ import {
   TENSOR_ALIGNMENT,
   type WeightsHeader,
 } from '../../src/weights/format';
+import { errorOf } from '../harness/error-of';
 
 const bitsOf = (x: number) => new Uint32Array(new Float32Array([x]).buffer)[0];
 const toF16 = (x: number) => f16BitsFromF32Bits(bitsOf(x));
 
-function errorOf(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('f16 conversion (round to nearest even)', () => {
   it('matches known half-precision encodings', () => {

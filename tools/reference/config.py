@@ -19,13 +19,15 @@ class ModelConfig:
     # --- FPN ---
     fpn_channels: int = 256            # also the head width C
     # --- head ---
-    num_routers: int = 8               # D = NUM_CONVS / 2 routers per tower
+    num_routers: int = 8               # D = NUM_CONVS / 2 routers per tower (fcos: 2*D convs)
     num_classes: int = 80
     gn_groups: int = 32
     gn_eps: float = 1e-5
     gate_activation: str = "GeReTanH"  # GeReTanH | ReTanH | Sigmoid
     gate_tau: float = 1.5
-    head_mode: str = "dynamic"         # dynamic | fixed (all gates == 1, gate params unused)
+    # dynamic | fixed (all gates == 1, gate params unused) | fcos (the FCOS baseline head,
+    # cvpods FCOSHead: NUM_CONVS x (conv 3x3 + GroupNorm + ReLU) per tower)
+    head_mode: str = "dynamic"
     fpn_strides: List[int] = field(default_factory=lambda: [8, 16, 32, 64, 128])
     # --- test-time parameters ---
     score_thresh: float = 0.05
@@ -69,6 +71,11 @@ CONFIGS = {
     # Fixed (static) head: same architecture and weights as narrow-d4, every gate treated as 1.
     "narrow-d4-fixed": _narrow(name="narrow-d4-fixed", num_routers=4, seed=4, head_mode="fixed",
                                checkpoint_from="narrow-d4", images=["wide-scene"]),
+    # FCOS baseline head (the zoo's "FCOS D2": NUM_CONVS = 4 conv + GN + ReLU per tower).
+    # ResNet-14 ([1, 1, 1, 1] blocks) keeps the committed checkpoint small.
+    "narrow-fcos": _narrow(name="narrow-fcos", num_routers=2, seed=2, head_mode="fcos",
+                           depth_blocks=[1, 1, 1, 1], min_size=96, max_size=128,
+                           images=["wide-scene"]),
     # Real ResNet-50 / C=256 / D8 layout, small input; not committed (checkpoint ~ 200 MB).
     "full-r50-d8": ModelConfig(name="full-r50-d8", num_routers=8, seed=50, min_size=128,
                                max_size=128, images=["square-small"], commit=False),

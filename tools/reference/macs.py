@@ -45,14 +45,15 @@ def head_macs(counter: MacCounter, mode):
                      at dilated-mask pixels, conv2 at mask pixels, predictors dense;
     scale_dw_executed : the depthwise MACs at pixels whose gate is > 0 only (what a gated
                      depthwise could skip to; not part of `executed`).
+    The FCOS baseline head (mode "fcos") is dense: dense_fixed = its tower convs + predictors.
     GroupNorm, resizes, element-wise ops are not counted."""
     c = counter.c
-    fixed = c["scale_dw_dense"] + c["depth_conv_dense"] + c["predictors"]
+    fixed = c["scale_dw_dense"] + c["depth_conv_dense"] + c["tower_conv_dense"] + c["predictors"]
     out = {
         "dense_fixed": fixed,
         "predictors": c["predictors"],
     }
-    if mode != "fixed":
+    if mode not in ("fixed", "fcos"):
         out.update({
             "gate_convs": c["gate_conv"],
             "dense_dynamic": fixed + c["gate_conv"],

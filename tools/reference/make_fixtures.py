@@ -196,7 +196,7 @@ def generate(cfg, out_root, dump_y=False, verbose=True, rebuild_weights=False):
         torch.save({"model": sd, "iteration": 0}, ckpt_path)
     with open(ckpt_path, "rb") as f:
         ckpt_sha = hashlib.sha256(f.read()).hexdigest()
-    mode = "fixed" if cfg.head_mode == "fixed" else "masked"
+    mode = {"fixed": "fixed", "fcos": "fcos"}.get(cfg.head_mode, "masked")
     model64 = copy.deepcopy(model).double()
     C = cfg.fpn_channels
     manifest = {
@@ -210,13 +210,13 @@ def generate(cfg, out_root, dump_y=False, verbose=True, rebuild_weights=False):
             "sha256": ckpt_sha,
             "num_tensors": len(sd),
             "num_params": int(sum(v.numel() for v in sd.values())),
-            "gate_params_included": True,
-            "gate_params_used": cfg.head_mode != "fixed",
+            "gate_params_included": cfg.head_mode != "fcos",
+            "gate_params_used": mode == "masked",
             "same_weights_as": cfg.checkpoint_from,
         },
         "levels": [{"name": n, "stride": s} for n, s in zip(LEVEL_NAMES, cfg.fpn_strides)],
         "tensor_encoding": "raw little-endian, C-order (NCHW for feature maps), no header",
-        "calibration": calib_info if cfg.head_mode != "fixed" else None,
+        "calibration": calib_info if mode == "masked" else None,
         "images": [],
     }
     for iid, rgb, x, info in load_inputs(cfg):
@@ -240,7 +240,7 @@ def generate(cfg, out_root, dump_y=False, verbose=True, rebuild_weights=False):
         else:
             r = {}
             model(x, mode, rec=r)
-            entry["parity"] = {"float32_fixed_vs_golden": compare(rec, r)}
+            entry["parity"] = {f"float32_{mode}_vs_golden": compare(rec, r)}
         dets = fcos_inference(logits, bbox_reg, ctr, cfg, info)
         mac = {"head": head_macs(macs, mode)}
         mac.update(backbone_fpn_macs(model, x))
@@ -280,7 +280,7 @@ def generate(cfg, out_root, dump_y=False, verbose=True, rebuild_weights=False):
                           f"{100 * d['scale1']['overall']:5.1f}%  depth {100 * d['depth']['overall']:5.1f}%"
                           f"  dilated {100 * d['depth_dilated']['overall']:5.1f}%")
             else:
-                print(f"    head MACs (fixed, dense): {h['dense_fixed']:,}; backbone "
+                print(f"    head MACs ({mode}, dense): {h['dense_fixed']:,}; backbone "
                       f"{mac['backbone']:,} fpn {mac['fpn']:,}")
     with open(os.path.join(root, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=False)

@@ -8,7 +8,9 @@ exactly the checkpoint names (spec section 6).  Three head execution modes:
 * ``dense``  - the same maths written densely: dense convs multiplied by 0/1 masks, GroupNorm
   statistics weighted by the masks;
 * ``fixed``  - the static baseline: every gate treated as 1 (gate convs unused), GroupNorm over
-  all pixels.
+  all pixels;
+* ``fcos``   - the FCOS baseline head (cvpods ``FCOSHead``, ``head_mode="fcos"``): per tower
+  NUM_CONVS x (conv 3x3 with bias, GroupNorm, ReLU), no routers.
 """
 import math
 
@@ -231,12 +233,87 @@ class FCOSDynamicHead(nn.Module):
         self.scales = nn.ModuleList([Scale() for _ in cfg.fpn_strides])
 
 
+class FCOSHead(nn.Module):
+    """cvpods ``FCOSHead``: cls_subnet / bbox_subnet are nn.Sequential of (Conv2d 3x3 with bias,
+    GroupNorm, ReLU) x NUM_CONVS, so the convs are ``head.<tower>.<3k>`` and the GroupNorms
+    ``head.<tower>.<3k+1>``; the same predictors and per-level Scale as the dynamic head."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        C, G, eps = cfg.fpn_channels, cfg.gn_groups, cfg.gn_eps
+
+        def tower():
+            layers = []
+            for _ in range(2 * cfg.num_routers):
+                layers += [nn.Conv2d(C, C, 3, padding=1), nn.GroupNorm(G, C, eps=eps), nn.ReLU()]
+            return nn.Sequential(*layers)
+
+        self.cls_subnet = tower()
+        self.bbox_subnet = tower()
+        self.cls_score = nn.Conv2d(C, cfg.num_classes, 3, padding=1)
+        self.bbox_pred = nn.Conv2d(C, 4, 3, padding=1)
+        self.centerness = nn.Conv2d(C, 1, 3, padding=1)
+        self.scales = nn.ModuleList([Scale() for _ in cfg.fpn_strides])
+
+
+class FixScaleConv2d(nn.Module):
+    """cvpods ``layers/fix_conv.py`` ScaleConv2d (one router of the official Fix head): the two
+    depthwise scale paths ``convs.<s>.{0: conv, 1: GroupNorm}``, ``output_weight`` and no
+    ``scale_weight`` (the scale sum is added unweighted), then the depth module."""
+
+    def __init__(self, C, groups, eps):
+        super().__init__()
+        self.convs = nn.ModuleList([nn.Sequential(nn.Conv2d(C, C, 3, padding=1, groups=C),
+                                                  nn.GroupNorm(groups, C, eps=eps))
+                                    for _ in range(2)])
+        self.output_weight = nn.Parameter(torch.ones(1))
+        self.depth_module = FixBottleneck(C, groups, eps)
+
+
+class FixBottleneck(nn.Module):
+    """cvpods ``layers/fix_conv.py`` Bottleneck: ``bottleneck`` = BasicBlock (conv1, conv2 with
+    GroupNorm ``norm``; no shortcut conv when the widths agree)."""
+
+    def __init__(self, C, groups, eps):
+        super().__init__()
+        self.bottleneck = BasicBlock(C, groups, eps)
+
+
+class FCOSFixHead(nn.Module):
+    """cvpods ``FCOSFixHead`` (the zoo's "FCOS+Fix"): D ScaleConv2d routers per tower, the same
+    predictors. Its state dict names are what the converter reads as a fixed head."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        C, G, eps = cfg.fpn_channels, cfg.gn_groups, cfg.gn_eps
+        self.cls_subnet = nn.Sequential(*[FixScaleConv2d(C, G, eps) for _ in range(cfg.num_routers)])
+        self.bbox_subnet = nn.Sequential(*[FixScaleConv2d(C, G, eps) for _ in range(cfg.num_routers)])
+        self.cls_score = nn.Conv2d(C, cfg.num_classes, 3, padding=1)
+        self.bbox_pred = nn.Conv2d(C, 4, 3, padding=1)
+        self.centerness = nn.Conv2d(C, 1, 3, padding=1)
+        self.scales = nn.ModuleList([Scale() for _ in cfg.fpn_strides])
+
+
+def fcos_tower_forward(tower: nn.Sequential, x, rec=None, prefix="", level="", macs=None):
+    """One FCOS baseline tower on one level; records each conv's output (bias included, before
+    its GroupNorm) as ``<prefix>.<3k>.out.<level>``."""
+    for k in range(0, len(tower), 3):
+        conv, gn = tower[k], tower[k + 1]
+        z = conv(x)
+        if rec is not None:
+            rec[f"{prefix}.{k}.out.{level}"] = z
+        if macs is not None:
+            macs.add("tower_conv_dense", 9 * conv.in_channels * conv.out_channels * z.shape[-2] * z.shape[-1])
+        x = F.relu(dense_group_norm(gn, z))
+    return x
+
+
 class FCOS(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
         self.backbone = FPN(cfg)
-        self.head = FCOSDynamicHead(cfg)
+        self.head = FCOSHead(cfg) if cfg.head_mode == "fcos" else FCOSDynamicHead(cfg)
         self.gate_act = gate_activation_fn(cfg.gate_activation, cfg.gate_tau)
 
     # ------------------------------------------------------------------ router
@@ -341,8 +418,12 @@ class FCOS(nn.Module):
         towers = {}
         for tname in ("cls_subnet", "bbox_subnet"):
             x = feats
-            for i, router in enumerate(getattr(head, tname)):
-                x = self.router_forward(router, x, mode, rec, f"{tname}.{i}", macs, dump_y)
+            if mode == "fcos":
+                x = [fcos_tower_forward(getattr(head, tname), f, rec, tname, LEVEL_NAMES[l], macs)
+                     for l, f in enumerate(feats)]
+            else:
+                for i, router in enumerate(getattr(head, tname)):
+                    x = self.router_forward(router, x, mode, rec, f"{tname}.{i}", macs, dump_y)
             towers[tname] = x
         logits, bbox_reg, ctrness = [], [], []
         K = self.cfg.num_classes
@@ -367,6 +448,8 @@ class FCOS(nn.Module):
     @torch.no_grad()
     def forward(self, image, mode="masked", rec=None, macs=None, dump_y=False):
         """image: preprocessed, padded [1, 3, H, W].  Returns (logits, bbox_reg, centerness)."""
+        if (mode == "fcos") != (self.cfg.head_mode == "fcos"):
+            raise ValueError(f"mode {mode} does not fit a {self.cfg.head_mode} head")
         feats = self.backbone(image)
         if rec is not None:
             rec["input"] = image

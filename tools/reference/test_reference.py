@@ -89,6 +89,25 @@ class TestNames(unittest.TestCase):
         self.assertEqual(tuple(full["backbone.bottom_up.res3.0.conv1.weight"].shape),
                          (128, 256, 1, 1))
 
+    def test_fcos_and_fix_head_names(self):
+        """cvpods FCOSHead (nn.Sequential of conv, GroupNorm, ReLU x NUM_CONVS) and FCOSFixHead
+        (ScaleConv2d: convs.<s>.{0,1}, output_weight, depth_module.bottleneck) names."""
+        from .zoo_checkpoints import Detector
+        cfg = CONFIGS["narrow-fcos"]
+        head = {k for k in build_model(cfg).state_dict() if k.startswith("head.")}
+        want = {f"head.{t}.{3 * k + j}.{w}" for t in ("cls_subnet", "bbox_subnet")
+                for k in range(2 * cfg.num_routers) for j in (0, 1) for w in ("weight", "bias")}
+        want |= {f"head.{p}.{w}" for p in ("cls_score", "bbox_pred", "centerness") for w in ("weight", "bias")}
+        want |= {f"head.scales.{l}.scale" for l in range(5)}
+        self.assertEqual(head, want)
+        fix = dataclasses.replace(CONFIGS["narrow-d4"], num_routers=2)
+        head = {k for k in Detector(fix, "fix").state_dict() if k.startswith("head.cls_subnet.1.")}
+        p = "head.cls_subnet.1"
+        self.assertEqual(head, {f"{p}.output_weight"}
+                         | {f"{p}.convs.{s}.{j}.{w}" for s in (0, 1) for j in (0, 1) for w in ("weight", "bias")}
+                         | {f"{p}.depth_module.bottleneck.conv{j}.{w}" for j in (1, 2)
+                            for w in ("weight", "norm.weight", "norm.bias")})
+
     def test_p6_quirk(self):
         cfg = dataclasses.replace(CONFIGS["narrow-d4"], res2_out_channels=4, width_per_group=4)
         m = build_model(cfg)  # C5 has 32 channels == FPN width -> P6 reads P5

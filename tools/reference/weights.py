@@ -14,6 +14,7 @@ synthetic calibration images + the config's fixture images):
 * predictors: cls logits std 1.5 with per-class bias so that 1-5 % of entries pass p > 0.05;
   box regression ~1-2.5 strides; centerness logits std 1.5.
 """
+import re
 import zlib
 
 import numpy as np
@@ -21,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from .images import calibration_images
-from .model import FrozenBatchNorm2d, build_model
+from .model import FrozenBatchNorm2d, build_model, fcos_tower_forward
 
 LOGIT_005 = float(np.log(0.05 / 0.95))
 
@@ -64,6 +65,17 @@ def init_weights(model, seed):
                 v = _n(g, shape, (1.0 / fan_in) ** 0.5)
             else:
                 v = _n(g, shape, 0.05)
+        elif re.match(r"head\.(cls|bbox)_subnet\.\d+\.(weight|bias)$", name):  # FCOS baseline tower
+            k = int(name.split(".")[2])
+            if k % 3 == 0 and name.endswith("weight"):  # conv, He normal
+                fan_in = shape[1] * shape[2] * shape[3]
+                v = _n(g, shape, (2.0 / fan_in) ** 0.5)
+            elif k % 3 == 0:  # conv bias (changes the GroupNorm statistics per channel)
+                v = _n(g, shape, 0.1)
+            elif name.endswith("weight"):  # GroupNorm
+                v = _u(g, shape, 0.7, 1.3)
+            else:
+                v = _u(g, shape, -0.2, 0.3)
         elif ".gate.gate_conv." in name:
             v = _n(g, shape, 1.0) if name.endswith("weight") else torch.zeros(shape)
         elif ".dynamic_convs." in name:
@@ -168,6 +180,9 @@ def calibrate(model, cfg, fixture_inputs, seed):
     towers = {}
     for tname in ("cls_subnet", "bbox_subnet"):
         feats = feats0
+        if cfg.head_mode == "fcos":  # no gates to calibrate
+            towers[tname] = [[fcos_tower_forward(getattr(head, tname), x) for x in f] for f in feats]
+            continue
         for i, router in enumerate(getattr(head, tname)):
             prefix = f"head.{tname}.{i}"
             if cfg.head_mode != "fixed":

@@ -1,0 +1,46 @@
+/**
+ * The public types and error classes, the same for the browser entry (src/index.ts) and the Node
+ * entry (src/node/index.ts).
+ */
+export type {
+  AdapterSummary,
+  Box,
+  CreateDetectorOptions,
+  DetectOptions,
+  DetectResult,
+  DetectTimings,
+  Detection,
+  Detector,
+  GateMap,
+  GatePath,
+  ImageSource,
+  LevelName,
+  LoadPhase,
+  LoadProgress,
+  LoadTimings,
+  MacCounts,
+  ModelConfig,
+  ModelInfo,
+  RouterDensity,
+  WarmupOptions,
+  WarmupResult,
+  WeightsInput,
+} from './types';
+export {
+  AbortError,
+  AdapterUnavailableError,
+  CheckpointFormatError,
+  CheckpointMismatchError,
+  DeviceLostError,
+  DeviceRequirementsError,
+  DynamicHeadError,
+  EngineDisposedError,
+  InvalidArgumentError,
+  ShaderNotFoundError,
+  UnsafeCheckpointError,
+  UnsupportedImageError,
+  WebGPUUnavailableError,
+  WeightsFetchError,
+  WeightsFormatError,
+  type ErrorCode,
+} from '../errors';
