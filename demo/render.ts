@@ -1,23 +1,19 @@
 /**
  * Draws the image, the gate heatmap and the boxes onto the demo's canvas.
  *
- * Colours: boxes use a colour-blind-safe categorical set (Okabe & Ito, without its yellow and dark
- * blue); the heatmap uses a cividis-like ramp (dark blue → grey → yellow, readable with every
- * common colour-vision deficiency) for the gate strength where the path computes, and a neutral
- * dimming where it is skipped. The legend on the page is drawn from the same functions.
+ * Colours: boxes use the shared colour-blind-safe set (src/render/box-labels.ts); the heatmap
+ * uses a cividis-like ramp (dark blue → grey → yellow, readable with every common colour-vision
+ * deficiency) for the gate strength where the path computes, and a neutral dimming where it is
+ * skipped. The legend on the page is drawn from the same functions.
  *
- * Labels: placed inside the canvas (clamped to its edges), tried at a few positions around their
- * box, and left out (the list below the image still has them) where none is free of the labels
- * already placed, most confident first. The placed rectangles are returned (and published on the
- * canvas as `data-labels`) so that a test can check them.
+ * Labels: placed by the shared rule (src/render/box-labels.ts), most confident first; one left
+ * out for want of a free place is still in the list below the image. The placed rectangles are
+ * returned (and published on the canvas as `data-labels`) so that a test can check them.
  */
 import type { Detection, GateMap, LevelName } from '../src/index';
+import { classColour, labelText, placeLabel, type Rect } from '../src/render/box-labels';
 
-const PALETTE = ['#E69F00', '#56B4E9', '#009E73', '#D55E00', '#CC79A7', '#F0F0F0', '#999999'];
-
-export function classColour(classId: number): string {
-  return PALETTE[classId % PALETTE.length]!;
-}
+export { classColour };
 
 export const STRIDES: Record<LevelName, number> = { p3: 8, p4: 16, p5: 32, p6: 64, p7: 128 };
 
@@ -97,9 +93,6 @@ export interface Drawn {
   readonly unlabelled: number;
 }
 
-const overlaps = (a: LabelRect, b: Omit<LabelRect, 'index' | 'text'>) =>
-  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-
 /**
  * Draws `scene` into `canvas`, sized to fit `fit` (canvas pixels) with the image's aspect ratio.
  * Label text is `fontPx` canvas pixels high.
@@ -156,20 +149,9 @@ export function drawScene(canvas: HTMLCanvasElement, scene: Scene, fit: { readon
   const h = Math.round(fontPx * 1.3);
   scene.detections.forEach((d, index) => {
     const b = boxes[index]!;
-    const text = `${index + 1} ${d.label} ${d.score.toFixed(2)}`;
+    const text = labelText(index, d.label, d.score);
     const w = Math.ceil(ctx.measureText(text).width) + 2 * pad;
-    if (w > width || h > height) return;
-    const clampX = (x: number) => Math.min(Math.max(0, x), width - w);
-    const clampY = (y: number) => Math.min(Math.max(0, y), height - h);
-    const candidates = [
-      [b.x1, b.y1 - h], // above, left-aligned
-      [b.x1, b.y1], // inside the top
-      [b.x1, b.y2], // below
-      [b.x1, b.y2 - h], // inside the bottom
-      [b.x2 - w, b.y1 - h], // above, right-aligned
-      [b.x2 - w, b.y2], // below, right-aligned
-    ].map(([x, y]) => ({ x: Math.round(clampX(x!)), y: Math.round(clampY(y!)), width: w, height: h }));
-    const free = candidates.find((c) => !labels.some((l) => overlaps(l, c)));
+    const free: Rect | undefined = placeLabel([b.x1, b.y1, b.x2, b.y2], { width: w, height: h }, { width, height }, labels);
     if (!free) return;
     labels.push({ index, text, ...free });
     ctx.fillStyle = classColour(d.classId);
