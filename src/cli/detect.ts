@@ -12,8 +12,9 @@ import { createNodeRuntime } from '../gpu/node-gpu';
 import type { DetectionResult } from '../model/engine';
 import { DetectorEngine, LEVEL_NAMES } from '../model/engine';
 import { parsePreamble, PREAMBLE_BYTES, readFileHead } from '../weights/format';
-import { fileSize, readLabelsFile } from './files';
-import { readImageFile } from './image';
+import { annotateRgba } from '../render/annotate-rgba';
+import { fileSize, outputPaths, readLabelsFile } from './files';
+import { readImageFile, writePngFile } from './image';
 import { parseCommand } from './parse-command';
 
 export const DETECT_USAGE = `usage: dynamic-head detect <weights.dhw> <image.png|.jpg> [more images] [options]
@@ -30,11 +31,14 @@ options:
                             weights file's (the official evaluation setting, 0.05)
       --labels <file>       class names (JSON array or one per line) instead of the weights
                             file's
+  -o, --output <path>       also write each image as a PNG with its boxes and labels drawn: a
+                            .png file for one image, else a folder (created if needed) that
+                            gets <image name>.png per image
       --dump <dir>          write FPN outputs, gate maps, router and head outputs as raw f32
                             (NCHW) + manifest.json, named like the reference's golden files
       --stats               print timings on stderr: load (weights, compile), then per image
                             compile, pre-process, GPU (by stage), post-process, and the
-                            planned GPU memory
+                            planned GPU memory; at the end the process's peak resident memory
       --crossover <x>       density above which the head's sparse convs run dense: a fraction,
                             table (per kind of adapter; default) or measure (timed at load)
   -h, --help                with a weights file: also print its sizes, threshold and classes
@@ -134,6 +138,7 @@ export async function runDetect(args: readonly string[]): Promise<number> {
       stats: { type: 'boolean' },
       crossover: { type: 'string' },
       labels: { type: 'string' },
+      output: { type: 'string', short: 'o' },
       help: { type: 'boolean', short: 'h' },
     },
     DETECT_USAGE,
@@ -164,6 +169,7 @@ export async function runDetect(args: readonly string[]): Promise<number> {
     const labelsOverride = values.labels === undefined ? undefined : readLabelsFile(values.labels);
     const size = fileSize(weightsPath, 'the weights file');
     for (const image of images) fileSize(image, 'the image');
+    const outputs = values.output === undefined ? undefined : outputPaths(values.output, images);
     const numClasses = readFileHead(readFileStart(weightsPath)).header.config.head.numClasses;
     if (labelsOverride && labelsOverride.length !== numClasses) {
       throw new DynamicHeadError('INVALID_ARGUMENT', `--labels ${values.labels} has ${labelsOverride.length} names for a ${numClasses}-class model`);
@@ -198,16 +204,23 @@ export async function runDetect(args: readonly string[]): Promise<number> {
       const wall = performance.now() - t1;
       const id = path.basename(imagePath).replace(/\.[^.]+$/, '');
       if (values.dump) manifestImages.push(dump(values.dump, id, imagePath, result));
+      const output = outputs?.[index];
+      if (output) {
+        // The image is not needed after this: draw into its pixels rather than a copy.
+        annotateRgba(image, result.detections.map((d) => ({ ...d, label: labels[d.classId]! })));
+        writePngFile(output, image);
+      }
       if (values.json) {
         const { sizes, timings, routerDensities, gateDensities, macs, readbackBytes } = result;
         const detections = result.detections.map((d) => ({ ...d, label: labels[d.classId]! }));
-        process.stdout.write(`${JSON.stringify({ image: imagePath, sizes, timings, readbackBytes, detections, routerDensities, gateDensities, macs })}\n`);
+        process.stdout.write(`${JSON.stringify({ image: imagePath, ...(output ? { output } : {}), sizes, timings, readbackBytes, detections, routerDensities, gateDensities, macs })}\n`);
       } else {
         process.stdout.write(`${imagePath}: ${result.detections.length} detections (${image.width}×${image.height}, input ${result.sizes.padded.join('×')})\n`);
         const width = Math.max(0, ...result.detections.map((d) => labels[d.classId]!.length));
         for (const d of result.detections) {
           process.stdout.write(`  ${labels[d.classId]!.padEnd(width)}  (class ${d.classId})  score ${d.score.toFixed(4)}  box [${d.box.map((v) => v.toFixed(1)).join(', ')}]\n`);
         }
+        if (output) process.stdout.write(`  annotated: ${output}\n`);
       }
       if (values.stats) {
         const stats = await engine.prepare(result.sizes.padded[0], result.sizes.padded[1]);
@@ -227,6 +240,7 @@ export async function runDetect(args: readonly string[]): Promise<number> {
       );
     }
     engine.dispose();
+    if (values.stats) process.stderr.write(`peak resident memory ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`);
     return 0;
   } catch (error) {
     const message = error instanceof DynamicHeadError ? `${error.name}: ${error.message}` : String(error);

@@ -3,10 +3,11 @@
  * as the browser's `ImageData`, so both feed the engine's pre-processing identically. The format
  * is sniffed from the bytes, never from the file name. Node only.
  */
+import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { UnsupportedImageError } from '../errors';
+import { DynamicHeadError, UnsupportedImageError } from '../errors';
 import { checkImagePixels, encodedImageSize, MAX_IMAGE_PIXELS } from '../image-limits';
 
 export interface DecodedImage {
@@ -107,4 +108,15 @@ export function decodeImage(bytes: Uint8Array, what = 'the image'): DecodedImage
 /** Reads and decodes an image file (file-system errors such as ENOENT propagate unchanged). */
 export async function readImageFile(path: string): Promise<DecodedImage> {
   return decodeImage(await readFile(path), path);
+}
+
+/** Writes RGBA8 pixels as an 8-bit RGBA PNG file (errors name the file). */
+export function writePngFile(file: string, image: DecodedImage): void {
+  const png = new PNG({ width: image.width, height: image.height });
+  png.data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  try {
+    writeFileSync(file, PNG.sync.write(png));
+  } catch (error) {
+    throw new DynamicHeadError('INVALID_ARGUMENT', `cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
 }
