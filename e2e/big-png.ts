@@ -62,3 +62,24 @@ export function enlargedPng(image: ReturnType<typeof readRgb>, factor: number): 
   });
   return encodeRgbPng(image.width * factor, image.height * factor, (y) => rows[Math.floor(y / factor)]!);
 }
+
+/**
+ * A 20 000 × 1 000 strip the default model can find objects in: at its network input (160 × 8, the
+ * long side capped at 160 px) three thin bars about 32 × 6 network pixels, on a background of
+ * `sample`'s texture; 125 file pixels per network pixel. Bar colour and background come from the
+ * shapes sample `shapes-val-000001` (its purple bar at (130, 131), its teal background rows).
+ */
+export function thinBarsStripPng(sample: ReturnType<typeof readRgb>): Buffer {
+  const width = 20_000;
+  const netRow = (ny: number) => {
+    const r = new Uint8Array(width * 3);
+    for (let x = 0; x < width; x++) {
+      const nx = x / 125;
+      const bar = ny >= 1 && ny < 7 && [10, 60, 110].some((b) => nx >= b && nx < b + 32);
+      r.set(bar ? sample.rgb(130, 131) : sample.rgb((Math.floor(nx) % 60) + 5, 60 + ny), x * 3);
+    }
+    return r;
+  };
+  const rows = Array.from({ length: 8 }, (_, ny) => netRow(ny));
+  return encodeRgbPng(width, 1000, (y) => rows[Math.floor(y / 125)]!);
+}

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { cssRgba, heatmapRgba, SKIPPED_RGBA } from '../demo/render';
 import { evaluateCoco } from '../src/eval';
-import { encodeRgbPng, enlargedPng, readRgb } from './big-png';
+import { enlargedPng, readRgb, thinBarsStripPng } from './big-png';
 import type { CocoDataset, CocoDetection } from '../src/eval/types';
 import { canvasStats } from './canvas-stats';
 import { longestTask, observeLongTasks } from './long-tasks';
@@ -442,24 +442,11 @@ test('an 8000×8000 PNG and a 20000×1000 PNG chosen in the file input give dete
   await shot(page, 'demo-8000x8000');
 
   // 20000×1000: the network sees it at 160×8 (its long side is capped at 160 px), so objects
-  // can be at most 8 network pixels high; the shapes model's thin bars (about 30×6) fit. Bars and
-  // background taken from a sample (its teal background, its purple bar), 125 px of the file
-  // per network pixel. The model scores such thin-strip objects low (0.1–0.3): the threshold
+  // can be at most 8 network pixels high; the shapes model's thin bars (about 30×6) fit
+  // (thinBarsStripPng). The model scores such thin-strip objects low (0.1–0.3): the threshold
   // goes down to its own 0.05 for this one.
-  const colours = readRgb(readFileSync(path.join(root, 'demo/samples/shapes-val-000001.png')));
-  const px = (x: number, y: number) => colours.rgb(x, y);
-  const netRow = (ny: number) => {
-    const r = new Uint8Array(20000 * 3);
-    for (let x = 0; x < 20000; x++) {
-      const nx = x / 125;
-      const bar = ny >= 1 && ny < 7 && [10, 60, 110].some((b) => nx >= b && nx < b + 32);
-      r.set(bar ? px(130, 131) : px((Math.floor(nx) % 60) + 5, 60 + ny), x * 3);
-    }
-    return r;
-  };
-  const rows = Array.from({ length: 8 }, (_, ny) => netRow(ny));
   const wideFile = test.info().outputPath('20000x1000.png');
-  writeFileSync(wideFile, encodeRgbPng(20000, 1000, (y) => rows[Math.floor(y / 125)]!));
+  writeFileSync(wideFile, thinBarsStripPng(readRgb(readFileSync(path.join(root, 'demo/samples/shapes-val-000001.png')))));
   await page.locator('#threshold').fill('0.05');
   const t1 = Date.now();
   const wide = await peakMemory(page, async () => {
