@@ -10,7 +10,10 @@ import type { BenchResult, Series, SparsePoint, Stats } from './suite-types';
 /** Below this many milliseconds on both sides a ratio says nothing (timestamp ticks, clock grain). */
 export const TIMER_RESOLUTION_MS = 0.1;
 
-/** Stages that do the same work for the dynamic and the fixed head (same backbone, FPN, input). */
+/**
+ * Stages that do the same work for the dynamic and the fixed head (same backbone, FPN, input) and
+ * for the FCOS baseline (the same architecture and width, other weights: equal work too).
+ */
 export const CONTROL_STAGES: ReadonlySet<string> = new Set(['preprocess', 'backbone', 'fpn', 'pre-process (CPU)']);
 
 export interface RatioRow {
@@ -49,13 +52,16 @@ export function ratioRows(result: BenchResult): RatioRow[] {
   pair('ours dynamic / ORT-web wasm dynamic-dense (network)', find('ours', 'dynamic'), find('ort-wasm', 'dynamic-dense'));
   pair('ours dynamic / ours fixed (network)', find('ours', 'dynamic'), find('ours', 'fixed'));
   pair('ours dynamic / ours fixed (pipeline: RGBA → detections)', find('ours', 'dynamic', 'pipeline'), find('ours', 'fixed', 'pipeline'));
-  const d = find('ours', 'dynamic', 'pipeline');
-  const f = find('ours', 'fixed', 'pipeline');
-  if (d?.stageStats && f?.stageStats) {
+  pair('ours dynamic / ours FCOS baseline (network)', find('ours', 'dynamic'), find('ours', 'fcos'));
+  pair('ours dynamic / ours FCOS baseline (pipeline: RGBA → detections)', find('ours', 'dynamic', 'pipeline'), find('ours', 'fcos', 'pipeline'));
+  for (const [other, name] of [['fixed', 'fixed'], ['fcos', 'FCOS baseline']] as const) {
+    const d = find('ours', 'dynamic', 'pipeline');
+    const f = find('ours', other, 'pipeline');
+    if (!d?.stageStats || !f?.stageStats) continue;
     for (const stage of Object.keys(f.stageStats)) {
       const a = d.stageStats[stage];
       const b = f.stageStats[stage];
-      if (a && b) rows.push(row(`stage ${stage}: dynamic / fixed`, a, b, CONTROL_STAGES.has(stage) ? 'control' : 'compare'));
+      if (a && b) rows.push(row(`stage ${stage}: dynamic / ${name}`, a, b, CONTROL_STAGES.has(stage) ? 'control' : 'compare'));
     }
   }
   return rows;

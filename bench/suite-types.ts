@@ -6,10 +6,10 @@
 export type SuiteProfileName = 'ci' | 'full';
 
 export interface SuiteModel {
-  /** `fixed` or `dynamic` (the same checkpoint converted twice). */
+  /** `fixed` or `dynamic` (the same checkpoint converted twice), or `fcos` (the FCOS baseline head, its own checkpoint). */
   readonly id: string;
   readonly label: string;
-  readonly headKind: 'fixed' | 'dynamic';
+  readonly headKind: 'fixed' | 'dynamic' | 'fcos';
   /** URL of the `.dhw` file (served by the bench's Vite server). */
   readonly weightsUrl: string;
   readonly weightsBytes: number;

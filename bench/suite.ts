@@ -2,16 +2,20 @@
  * Browser benchmark suite: our engine (fixed vs dynamic D8 head) side by side with ONNX Runtime
  * Web (WebGPU and wasm execution providers) running the same dense graph with the same weights
  * and inputs, in Debian Chromium driven by Playwright; plus the sparse/dense kernel curve.
- *   npm run bench [-- --profile ci|full] [--runs N] [--warmup N] [--checkpoint PATH] [--no-peer-dynamic]
+ *   npm run bench [-- --profile ci|full] [--runs N] [--warmup N] [--checkpoint PATH] [--baseline PATH|none] [--no-peer-dynamic]
  * `ci` (default): the narrow-d8 reference checkpoint on its two fixture images — finishes in a few
- * minutes on SwiftShader. `full`: a full-width ResNet-50 D8 checkpoint (tools/reference
+ * minutes on SwiftShader — with the FCOS baseline series from tests/fixtures/zoo (the official
+ * FCOS R50 layout at the same backbone and widths, 4 convs per tower, 80 classes). `full`: a full-width ResNet-50 D8 checkpoint (tools/reference
  * make_fixtures.py --config full-r50-d8, generated once into bench-results/assets/ when no
- * --checkpoint is given) on two synthetic 800×1333 images — for real GPUs.
+ * --checkpoint is given) on two synthetic 800×1333 images — for real GPUs; its FCOS baseline
+ * series needs --baseline (e.g. the official FCOS R50 checkpoint, or one written by
+ * tools/reference/zoo_checkpoints.py --full).
  * Writes bench-results/bench-<profile>-<timestamp>.{json,html} (the HTML is self-contained).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
@@ -35,6 +39,8 @@ interface Args {
   runs?: number;
   warmup?: number;
   checkpoint?: string;
+  /** FCOS baseline checkpoint; 'none' leaves the series out; default: ci narrow-fcos, full none. */
+  baseline?: string;
   peerDynamic: boolean;
   sparse: boolean;
   port: number;
@@ -60,6 +66,7 @@ function parseArgs(args: readonly string[]): Args {
     } else if (a === '--runs') out.runs = Number(value());
     else if (a === '--warmup') out.warmup = Number(value());
     else if (a === '--checkpoint') out.checkpoint = value();
+    else if (a === '--baseline') out.baseline = value();
     else if (a === '--no-peer-dynamic') out.peerDynamic = false;
     else if (a === '--no-sparse') out.sparse = false;
     else if (a === '--port') out.port = Number(value());
@@ -95,6 +102,13 @@ function convertTwice(checkpoint: Uint8Array, tag: string, overrides: ModelConfi
   });
 }
 
+/** The FCOS baseline head's series: `checkpoint` converted as is (its head kind is inferred). */
+function baselineModel(checkpoint: Uint8Array, tag: string, overrides: ModelConfigOverrides): SuiteModel {
+  const converted = convertCheckpoint(checkpoint, { config: overrides, fileName: path.basename(tag) });
+  if (converted.config.head.kind !== 'fcos') throw new Error(`--baseline ${tag}: expected an FCOS baseline checkpoint, found a ${converted.config.head.kind} head`);
+  return { id: 'fcos', label: `${tag} FCOS baseline head`, headKind: 'fcos', weightsUrl: writeAsset(`${tag}-fcos.dhw`, converted.bytes), weightsBytes: converted.bytes.byteLength };
+}
+
 /** CI: narrow-d8 reference checkpoint and its fixture images (the reference's own pre-processing). */
 async function ciAssets(args: Args): Promise<{ models: SuiteModel[]; images: SuiteImage[]; description: string }> {
   const read = nodeFixtureReader();
@@ -102,10 +116,15 @@ async function ciAssets(args: Args): Promise<{ models: SuiteModel[]; images: Sui
   const c = fixture.manifest.config;
   const checkpoint = new Uint8Array(await read(fixture.checkpointPath));
   const routers = Math.min(args.routers ?? 2, c.num_routers);
-  const models = convertTwice(checkpoint, `narrow-d8${routers < c.num_routers ? `-first${routers}` : ''}`, {
-    input: { minSize: c.min_size, maxSize: c.max_size, sizeDivisibility: c.size_divisibility },
-    head: { routersPerTower: routers },
-  });
+  const input = { minSize: c.min_size, maxSize: c.max_size, sizeDivisibility: c.size_divisibility };
+  const models = convertTwice(checkpoint, `narrow-d8${routers < c.num_routers ? `-first${routers}` : ''}`, { input, head: { routersPerTower: routers } });
+  if (args.baseline !== 'none') {
+    // Default: the zoo fixture of the official FCOS R50 layout at narrow-d8's widths (stem 8,
+    // res2 16, FPN 32, ResNet-50 blocks), so backbone and FPN are the same work (80 classes
+    // instead of 8: its predictor and candidate stages do more).
+    const bytes = args.baseline ? readFileSync(args.baseline) : gunzipSync(readFileSync(path.join(root, 'tests/fixtures/zoo/fcos.res50.1x.pth.gz')));
+    models.push(baselineModel(new Uint8Array(bytes), args.baseline ? path.basename(args.baseline) : 'zoo-fcos.res50.1x', { input }));
+  }
   const images = await Promise.all(
     fixture.images.slice(0, args.images ?? 1).map(async (image) => {
       const png = decodeImage(new Uint8Array(await read(image.pngPath)));
@@ -127,7 +146,8 @@ async function ciAssets(args: Args): Promise<{ models: SuiteModel[]; images: Sui
     images,
     description:
       `narrow-d8 reference checkpoint (ResNet-50 layout at 1/16 width: stem 8, FPN ${c.fpn_channels} channels, ${c.num_classes} classes), ` +
-      `head ${routers < c.num_routers ? `cut to its first ${routers} of ${c.num_routers} routers per tower (CI size: SwiftShader pays ~10 ms per dispatch; --routers ${c.num_routers} for the whole D${c.num_routers})` : `D${routers}`} on the fixture image(s) ${images.map((im) => `${im.id} ${im.paddedHeight}×${im.paddedWidth}`).join(', ')}`,
+      `head ${routers < c.num_routers ? `cut to its first ${routers} of ${c.num_routers} routers per tower (CI size: SwiftShader pays ~10 ms per dispatch; --routers ${c.num_routers} for the whole D${c.num_routers})` : `D${routers}`} on the fixture image(s) ${images.map((im) => `${im.id} ${im.paddedHeight}×${im.paddedWidth}`).join(', ')}` +
+      `${models.some((m) => m.headKind === 'fcos') ? `; FCOS baseline: ${models.find((m) => m.headKind === 'fcos')!.label}` : ''}`,
   };
 }
 
@@ -173,6 +193,7 @@ async function fullAssets(args: Args): Promise<{ models: SuiteModel[]; images: S
     }
   }
   const models = convertTwice(new Uint8Array(readFileSync(checkpointPath)), 'r50-d8', args.routers ? { head: { routersPerTower: args.routers } } : {});
+  if (args.baseline && args.baseline !== 'none') models.push(baselineModel(new Uint8Array(readFileSync(args.baseline)), path.basename(args.baseline), {}));
   const config = convertCheckpoint(new Uint8Array(readFileSync(checkpointPath)), { headKind: 'fixed' }).config.input;
   const images = [0, 1].slice(0, args.images ?? 2).map((i) => {
     const [height, width] = i === 0 ? [800, 1333] : [1333, 800];
