@@ -2,7 +2,8 @@
  * Browser benchmark suite: our engine (fixed vs dynamic D8 head) side by side with ONNX Runtime
  * Web (WebGPU and wasm execution providers) running the same dense graph with the same weights
  * and inputs, in Debian Chromium driven by Playwright; plus the sparse/dense kernel curve.
- *   npm run bench [-- --profile ci|full] [--runs N] [--warmup N] [--checkpoint PATH] [--baseline PATH|none] [--no-peer-dynamic]
+ *   npm run bench [-- --profile ci|full] [--runs N] [--warmup N] [--checkpoint PATH] [--baseline PATH|none]
+ *                 [--peers webgpu,wasm|wasm|webgpu|none] [--no-peer-dynamic]
  * `ci` (default): the narrow-d8 reference checkpoint on its two fixture images — finishes in a few
  * minutes on SwiftShader — with the FCOS baseline series from tests/fixtures/zoo (the official
  * FCOS R50 layout at the same backbone and widths, 4 convs per tower, 80 classes). `full`: a full-width ResNet-50 D8 checkpoint (tools/reference
@@ -41,6 +42,8 @@ interface Args {
   checkpoint?: string;
   /** FCOS baseline checkpoint; 'none' leaves the series out; default: ci narrow-fcos, full none. */
   baseline?: string;
+  /** ORT-web execution providers to run as peers (default both; 'none' for none). */
+  peers: ('webgpu' | 'wasm')[];
   peerDynamic: boolean;
   sparse: boolean;
   port: number;
@@ -51,7 +54,7 @@ interface Args {
 }
 
 function parseArgs(args: readonly string[]): Args {
-  const out: Args = { profile: 'ci', peerDynamic: true, sparse: true, port: 4175 };
+  const out: Args = { profile: 'ci', peers: ['webgpu', 'wasm'], peerDynamic: true, sparse: true, port: 4175 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = () => {
@@ -67,6 +70,12 @@ function parseArgs(args: readonly string[]): Args {
     else if (a === '--warmup') out.warmup = Number(value());
     else if (a === '--checkpoint') out.checkpoint = value();
     else if (a === '--baseline') out.baseline = value();
+    else if (a === '--peers') {
+      const list = value();
+      const peers = list === 'none' ? [] : list.split(',');
+      if (!peers.every((p) => p === 'webgpu' || p === 'wasm')) throw new Error(`--peers takes webgpu, wasm, both (webgpu,wasm) or none, got ${list}`);
+      out.peers = peers as ('webgpu' | 'wasm')[];
+    }
     else if (a === '--no-peer-dynamic') out.peerDynamic = false;
     else if (a === '--no-sparse') out.sparse = false;
     else if (a === '--port') out.port = Number(value());
@@ -256,7 +265,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     timedRuns: args.runs ?? 20,
     models: assets.models,
     images: assets.images,
-    peers: ['webgpu', 'wasm'],
+    peers: args.peers,
     peerDynamic: args.peerDynamic,
     sparseCurve: args.sparse
       ? args.profile === 'ci'
