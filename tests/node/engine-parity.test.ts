@@ -37,16 +37,19 @@ describe('engine parity with the reference', () => {
     });
   }
 
-  // The real ResNet-50 / C=256 / D8 layout (checkpoint ≈ 200 MB, so not committed): runs when
-  // `/usr/bin/python3 -m tools.reference.make_fixtures --config full-r50-d8` has written it.
-  const full = 'tests/fixtures/reference/full-r50-d8/manifest.json';
-  it.skipIf(!existsSync(full))('full-r50-d8 (generated locally, not in CI): tensors, masks and detections', { timeout: 600_000 }, async () => {
-    const fixture = await loadReferenceFixture('full-r50-d8', read);
-    const reports = await runFixtureParity(runtime, fixture, read, 'dynamic', undefined);
-    for (const report of reports) {
-      console.log(formatParity('full-r50-d8', report));
-      expect(report.failures, `full-r50-d8/${report.image}`).toEqual([]);
-      expect(report.detections).toBeGreaterThan(0);
-    }
-  });
+  // The real ResNet-50 / C=256 layouts, D8 dynamic and the FCOS baseline (checkpoints of 200 and
+  // 130 MB, so not committed): each runs when
+  // `/usr/bin/python3 -m tools.reference.make_fixtures --config <name>` has written it.
+  for (const [name, headKind] of [['full-r50-d8', 'dynamic'], ['full-r50-fcos', 'fcos']] as const) {
+    const full = `tests/fixtures/reference/${name}/manifest.json`;
+    it.skipIf(!existsSync(full))(`${name} (generated locally, not in CI): tensors, masks and detections`, { timeout: 600_000 }, async () => {
+      const fixture = await loadReferenceFixture(name, read);
+      const reports = await runFixtureParity(runtime, fixture, read, headKind, undefined);
+      for (const report of reports) {
+        console.log(formatParity(name, report));
+        expect(report.failures, `${name}/${report.image}`).toEqual([]);
+        expect(report.detections).toBeGreaterThan(0);
+      }
+    });
+  }
 });

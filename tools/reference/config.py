@@ -79,4 +79,8 @@ CONFIGS = {
     # Real ResNet-50 / C=256 / D8 layout, small input; not committed (checkpoint ~ 200 MB).
     "full-r50-d8": ModelConfig(name="full-r50-d8", num_routers=8, seed=50, min_size=128,
                                max_size=128, images=["square-small"], commit=False),
+    # The zoo's FCOS R50 baseline at full width (ResNet-50, FPN 256, 4 convs per tower, 80
+    # classes); not committed either.
+    "full-r50-fcos": ModelConfig(name="full-r50-fcos", num_routers=2, seed=51, head_mode="fcos",
+                                 min_size=128, max_size=128, images=["square-small"], commit=False),
 }
