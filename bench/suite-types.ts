@@ -38,6 +38,11 @@ export interface SuiteRequest {
   readonly peers: readonly ('webgpu' | 'wasm')[];
   /** Also export and run the dynamic head's dense-masked formulation on the peers. */
   readonly peerDynamic: boolean;
+  /**
+   * Our series to time: 'network' (pre-processed input → head outputs) and/or 'pipeline' (RGBA →
+   * detections, per-stage GPU times). The full profile on a CPU adapter times the pipeline only.
+   */
+  readonly ourSeries: readonly ('network' | 'pipeline')[];
   /** Run the sparse/dense conv-block curve in the browser (measureSparseCrossover). */
   readonly sparseCurve: { readonly height: number; readonly width: number; readonly channels: number; readonly densities: readonly number[]; readonly repetitions: number } | null;
   /** Relative tolerance for ours vs the peer (max |a − b| / max |b| per output tensor). */

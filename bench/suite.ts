@@ -3,7 +3,10 @@
  * Web (WebGPU and wasm execution providers) running the same dense graph with the same weights
  * and inputs, in Debian Chromium driven by Playwright; plus the sparse/dense kernel curve.
  *   npm run bench [-- --profile ci|full] [--runs N] [--warmup N] [--checkpoint PATH] [--baseline PATH|none]
- *                 [--peers webgpu,wasm|wasm|webgpu|none] [--no-peer-dynamic]
+ *                 [--peers webgpu,wasm|wasm|webgpu|none] [--no-peer-dynamic] [--series network|pipeline|both]
+ *                 [--deadline-min N]
+ * With --warmup 0 the first run after compiling is the first timed sample (on SwiftShader a full
+ * profile frame takes minutes: `--profile full --warmup 0 --runs 1 --series pipeline --peers wasm`).
  * `ci` (default): the narrow-d8 reference checkpoint on its two fixture images — finishes in a few
  * minutes on SwiftShader — with the FCOS baseline series from tests/fixtures/zoo (the official
  * FCOS R50 layout at the same backbone and widths, 4 convs per tower, 80 classes). `full`: a full-width ResNet-50 D8 checkpoint (tools/reference
@@ -44,6 +47,10 @@ interface Args {
   baseline?: string;
   /** ORT-web execution providers to run as peers (default both; 'none' for none). */
   peers: ('webgpu' | 'wasm')[];
+  /** Our series to time (default both; the full profile on a CPU adapter: pipeline). */
+  series?: ('network' | 'pipeline')[];
+  /** Give up after this many minutes (default: ci 20, full 360). */
+  deadlineMin?: number;
   peerDynamic: boolean;
   sparse: boolean;
   port: number;
@@ -70,6 +77,11 @@ function parseArgs(args: readonly string[]): Args {
     else if (a === '--warmup') out.warmup = Number(value());
     else if (a === '--checkpoint') out.checkpoint = value();
     else if (a === '--baseline') out.baseline = value();
+    else if (a === '--series') {
+      const v = value();
+      if (v !== 'network' && v !== 'pipeline' && v !== 'both') throw new Error(`--series takes network, pipeline or both, got ${v}`);
+      out.series = v === 'both' ? ['network', 'pipeline'] : [v];
+    } else if (a === '--deadline-min') out.deadlineMin = Number(value());
     else if (a === '--peers') {
       const list = value();
       const peers = list === 'none' ? [] : list.split(',');
@@ -266,6 +278,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     models: assets.models,
     images: assets.images,
     peers: args.peers,
+    ourSeries: args.series ?? ['network', 'pipeline'],
     peerDynamic: args.peerDynamic,
     sparseCurve: args.sparse
       ? args.profile === 'ci'
@@ -300,7 +313,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
     await page.goto(`${address.replace(/\/$/, '')}/e2e/bench/index.html?request=${encodeURIComponent(url(path.join(assetsDir, 'request.json')))}`);
     let seen = 0;
-    const deadline = Date.now() + (args.profile === 'ci' ? 20 : 60) * 60_000;
+    const deadline = Date.now() + (args.deadlineMin ?? (args.profile === 'ci' ? 20 : 360)) * 60_000;
     for (;;) {
       const messages = (await page.evaluate(() => window.suite?.messages ?? [])) as SuiteMessage[];
       for (const m of messages.slice(seen)) {

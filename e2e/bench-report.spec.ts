@@ -39,7 +39,7 @@ const sample: BenchResult = {
   durationS: 123,
   browser: { name: 'Chromium (Debian)', version: '0.0', args: [] },
   machine: { platform: 'Linux', cpus: 'test cpu', cores: 2, memoryGiB: 8, node: 'v22' },
-  request: { profile: 'ci', description: '', warmupRuns: 3, timedRuns: 20, models: ['fixed', 'dynamic'], images: ['image-a'], peers: ['webgpu', 'wasm'], peerDynamic: true, sparseCurve: null, tolerance: 1e-3 },
+  request: { profile: 'ci', description: '', warmupRuns: 3, timedRuns: 20, models: ['fixed', 'dynamic'], images: ['image-a'], peers: ['webgpu', 'wasm'], peerDynamic: true, ourSeries: ['network', 'pipeline'], sparseCurve: null, tolerance: 1e-3 },
   adapter: { info: { vendor: 'test', architecture: 'sample' }, features: ['timestamp-query'], limits: { maxBufferSize: 268435456 }, timestampQuery: true, userAgent: 'test', hardwareConcurrency: 2, crossOriginIsolated: true },
   runs: [run('ours', 'fixed', 100), run('ours', 'dynamic', 70), run('ort-webgpu', 'fixed', 150, false), run('ort-wasm', 'fixed', 400, false)],
   agreement: [

@@ -57,17 +57,22 @@ test('the installed package ships built JavaScript only: no TypeScript sources, 
   console.log(`installed package: ${files.length} files, ${(size / 2 ** 20).toFixed(2)} MiB`);
 });
 
-test('npx dynamic-head: --help, convert with labels, detect --json with labels', () => {
+test('npx dynamic-head: --help, convert with labels, detect --json with labels and --output', () => {
   const help = run('npx', ['dynamic-head', '--help']);
   expect(help.status, help.stderr).toBe(0);
   expect(help.stdout).toContain('convert');
   writeFileSync(path.join(project, 'names.txt'), ['ring', 'disc', 'bar', 'dot', 'cross', 'wave', 'star', 'leaf'].join('\n'));
   const convert = run('npx', ['dynamic-head', 'convert', 'checkpoint.pth', '-o', 'd8.dhw', '--min-size', '64', '--max-size', '128', '--labels', 'names.txt', '--quiet']);
   expect(convert.status, convert.stderr).toBe(0);
-  const detect = run('npx', ['dynamic-head', 'detect', 'd8.dhw', 'scene.png', '--json', '--score-thresh', '0.2']);
+  const detect = run('npx', ['dynamic-head', 'detect', 'd8.dhw', 'scene.png', '--json', '--score-thresh', '0.2', '--output', 'annotated.png']);
   expect(detect.status, detect.stderr).toBe(0);
-  const result = JSON.parse(detect.stdout.trim()) as { detections: { classId: number; label: string }[] };
+  const result = JSON.parse(detect.stdout.trim()) as { output: string; detections: { classId: number; label: string }[] };
   expect(result.detections.length).toBeGreaterThan(0);
+  // The annotated copy is a PNG of the image's size (its pixels are checked in tests/node/cli-output).
+  expect(result.output).toBe('annotated.png');
+  const annotated = readFileSync(path.join(project, 'annotated.png'));
+  expect([...annotated.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+  expect([annotated.readUInt32BE(16), annotated.readUInt32BE(20)]).toEqual([200, 100]);
   for (const d of result.detections) expect(d.label).toBe(['ring', 'disc', 'bar', 'dot', 'cross', 'wave', 'star', 'leaf'][d.classId]);
   const missing = run('npx', ['dynamic-head', 'detect', 'd8.dhw', 'nope.png']);
   expect(missing.status).toBe(1);

@@ -8,7 +8,8 @@
  */
 import * as ort from 'onnxruntime-web/webgpu';
 import { GpuRuntime } from '../../src/gpu/runtime';
-import { DetectorEngine, LEVEL_NAMES, type NetworkResult } from '../../src/model/engine';
+import { DetectorEngine, gateDensities, LEVEL_NAMES, type NetworkResult } from '../../src/model/engine';
+import { headMacs } from '../../src/model/macs';
 import { exportOnnx, type OnnxHeadKind } from '../../src/onnx/export';
 import { loadWeights } from '../../src/weights/loader';
 import {
@@ -125,27 +126,42 @@ async function series<T>(
 /**
  * Several series measured side by side: each one's first run and warm-up, then `timed` rounds
  * in which every series runs once, in an order rotated each round, so that drift of the machine
- * (other processes, thermal state) lands on all of them alike.
+ * (other processes, thermal state) lands on all of them alike. With no warm-up the first run is
+ * also the first timed sample (a frame that takes minutes on a CPU adapter is not run twice).
+ * `onEach` sees every run's value and image (first, warm-up and timed), so that outputs and
+ * densities are read from the runs already made.
  */
 async function interleaved<T>(
   request: SuiteRequest,
   images: readonly LoadedImage[],
   fns: readonly ((image: LoadedImage, index: number) => Promise<T>)[],
   onTimed: readonly ((value: T, wallMs: number) => void)[],
+  onEach?: readonly ((value: T, image: LoadedImage) => void)[],
 ): Promise<{ firstRunMs: number; samples: number[] }[]> {
-  const out = [];
-  for (const fn of fns) {
+  const out: { firstRunMs: number; samples: number[] }[] = [];
+  const call = async (j: number, i: number) => {
+    const image = images[i % images.length]!;
+    const value = await fns[j]!(image, i);
+    onEach?.[j]!(value, image);
+    return value;
+  };
+  for (let j = 0; j < fns.length; j++) {
+    if (request.warmupRuns === 0) {
+      out.push({ firstRunMs: NaN, samples: [] });
+      continue;
+    }
     const t = now();
-    await fn(images[0]!, 0);
-    out.push({ firstRunMs: now() - t, samples: [] as number[] });
-    for (let i = 0; i < request.warmupRuns; i++) await fn(images[i % images.length]!, i);
+    await call(j, 0);
+    out.push({ firstRunMs: now() - t, samples: [] });
+    for (let i = 0; i < request.warmupRuns; i++) await call(j, i);
   }
   for (let i = 0; i < request.timedRuns; i++) {
     for (let k = 0; k < fns.length; k++) {
       const j = (i + k) % fns.length;
       const t = now();
-      const value = await fns[j]!(images[i % images.length]!, i);
+      const value = await call(j, i);
       const ms = now() - t;
+      if (i === 0 && request.warmupRuns === 0) out[j]!.firstRunMs = ms;
       out[j]!.samples.push(ms);
       onTimed[j]!(value, ms);
     }
@@ -171,7 +187,7 @@ interface OursPrepared {
   readonly notes: string[];
 }
 
-async function prepareOurs(runtime: GpuRuntime, model: SuiteModel, images: readonly LoadedImage[], outputs: Map<string, HeadOutputs>): Promise<OursPrepared> {
+async function prepareOurs(runtime: GpuRuntime, model: SuiteModel, images: readonly LoadedImage[]): Promise<OursPrepared> {
   progress(`ours/${model.id}: loading ${model.weightsUrl}`);
   let t = now();
   // No warm-up while loading: the load and compile columns measure one thing each.
@@ -182,47 +198,70 @@ async function prepareOurs(runtime: GpuRuntime, model: SuiteModel, images: reado
   for (const im of images) await engine.prepare(im.spec.paddedHeight, im.spec.paddedWidth);
   const compileMs = now() - t;
   progress(`ours/${model.id}: weights loaded in ${loadMs.toFixed(0)} ms, plans compiled in ${compileMs.toFixed(0)} ms`);
-  // Network outputs on the host, for the agreement check against the peers.
-  for (const im of images) {
-    const r = await engine.runNetwork(im.nhwc, im.spec.paddedHeight, im.spec.paddedWidth);
-    outputs.set(`${model.id}/${im.spec.id}`, networkOutputs(r));
-  }
   return { model, engine, loadMs, compileMs, notes: [`prepare compiled ${sizes.length} input size(s): ${sizes.join(', ')}`] };
 }
 
 /** Our configurations, measured interleaved: the network series together, then the pipeline series together. */
 async function runOurs(runtime: GpuRuntime, request: SuiteRequest, models: readonly SuiteModel[], images: readonly LoadedImage[], outputs: Map<string, HeadOutputs>): Promise<EngineRun[]> {
   const prepared: OursPrepared[] = [];
+  // Host outputs for the agreement check, only where a peer runs the same configuration.
+  const compared = (m: SuiteModel) => request.peers.length > 0 && (m.headKind === 'fixed' || (m.headKind === 'dynamic' && request.peerDynamic));
+  const densities: Map<string, number>[] = [];
+  const macs: (EngineRun['macs'] | undefined)[] = [];
+  const noted = (i: number, r: Pick<Awaited<ReturnType<DetectorEngine['detect']>>, 'routerDensities' | 'macs'>, image: LoadedImage) => {
+    const routers = Object.values(r.routerDensities ?? {});
+    if (routers.length) densities[i]!.set(image.spec.id, routers.reduce((a, b) => a + b, 0) / routers.length);
+    macs[i] ??= { denseFixed: r.macs.denseFixed, denseDynamic: r.macs.denseDynamic, executed: r.macs.executed };
+  };
+  // The same numbers from a network run, as detect() derives them from the compactions' counts.
+  const notedNetwork = (i: number, r: NetworkResult, image: LoadedImage) => {
+    const sizes = r.levels.map((l) => [l.height, l.width] as const);
+    noted(i, { routerDensities: r.counts ? gateDensities(r.counts, sizes).routers : undefined, macs: headMacs(prepared[i]!.engine.config, sizes, r.counts) }, image);
+  };
   try {
-    for (const model of models) prepared.push(await prepareOurs(runtime, model, images, outputs));
+    for (const model of models) {
+      prepared.push(await prepareOurs(runtime, model, images));
+      densities.push(new Map());
+    }
+    const none = { firstRunMs: NaN, samples: [] as number[] };
     // Network: pre-processed input → head outputs on the host (what the peer runs too).
     const net = prepared.map(() => ({ gpu: [] as number[], stages: [] as Record<string, number>[], source: 'wall-clock' }));
-    const netRuns = await interleaved(
-      request,
-      images,
-      prepared.map((p) => (im: LoadedImage) => p.engine.runNetwork(im.nhwc, im.spec.paddedHeight, im.spec.paddedWidth, { timed: true })),
-      net.map((acc) => (r: NetworkResult) => {
-        if (r.timings) {
-          acc.gpu.push(r.timings.total);
-          acc.stages.push({ ...r.timings.passes });
-          acc.source = r.timings.source;
-        }
-      }),
-    );
-    progress(`ours: network medians ${prepared.map((p, i) => `${p.model.id} ${median(netRuns[i]!.samples).toFixed(1)} ms`).join(', ')} (interleaved)`);
+    const netRuns = request.ourSeries.includes('network')
+      ? await interleaved(
+          request,
+          images,
+          prepared.map((p) => (im: LoadedImage) => p.engine.runNetwork(im.nhwc, im.spec.paddedHeight, im.spec.paddedWidth, { timed: true })),
+          net.map((acc) => (r: NetworkResult) => {
+            if (r.timings) {
+              acc.gpu.push(r.timings.total);
+              acc.stages.push({ ...r.timings.passes });
+              acc.source = r.timings.source;
+            }
+          }),
+          prepared.map((p, i) => (r: NetworkResult, im: LoadedImage) => {
+            const key = `${p.model.id}/${im.spec.id}`;
+            if (compared(p.model) && !outputs.has(key)) outputs.set(key, networkOutputs(r));
+            notedNetwork(i, r, im);
+          }),
+        )
+      : prepared.map(() => none);
+    if (request.ourSeries.includes('network')) progress(`ours: network medians ${prepared.map((p, i) => `${p.model.id} ${median(netRuns[i]!.samples).toFixed(1)} ms`).join(', ')} (interleaved)`);
     // Pipeline: RGBA → GPU pre-processing → network → FCOS post-processing.
     const pipe = prepared.map(() => ({ gpu: [] as number[], stages: [] as Record<string, number>[], source: 'wall-clock' }));
-    const pipeRuns = await interleaved(
-      request,
-      images,
-      prepared.map((p) => (im: LoadedImage) => p.engine.detect({ data: im.rgba, width: im.spec.width, height: im.spec.height })),
-      pipe.map((acc) => (r: Awaited<ReturnType<DetectorEngine['detect']>>) => {
-        acc.gpu.push(r.timings.gpuMs);
-        acc.stages.push({ ...r.timings.gpuStages, 'pre-process (CPU)': r.timings.preprocessMs, 'post-process (CPU)': r.timings.postprocessMs });
-        acc.source = r.timings.gpuTimer;
-      }),
-    );
-    progress(`ours: pipeline medians ${prepared.map((p, i) => `${p.model.id} ${median(pipeRuns[i]!.samples).toFixed(1)} ms`).join(', ')} (interleaved)`);
+    const pipeRuns = request.ourSeries.includes('pipeline')
+      ? await interleaved(
+          request,
+          images,
+          prepared.map((p) => (im: LoadedImage) => p.engine.detect({ data: im.rgba, width: im.spec.width, height: im.spec.height })),
+          pipe.map((acc) => (r: Awaited<ReturnType<DetectorEngine['detect']>>) => {
+            acc.gpu.push(r.timings.gpuMs);
+            acc.stages.push({ ...r.timings.gpuStages, 'pre-process (CPU)': r.timings.preprocessMs, 'post-process (CPU)': r.timings.postprocessMs });
+            acc.source = r.timings.gpuTimer;
+          }),
+          prepared.map((_, i) => (r: Awaited<ReturnType<DetectorEngine['detect']>>, im: LoadedImage) => noted(i, r, im)),
+        )
+      : prepared.map(() => none);
+    if (request.ourSeries.includes('pipeline')) progress(`ours: pipeline medians ${prepared.map((p, i) => `${p.model.id} ${median(pipeRuns[i]!.samples).toFixed(1)} ms`).join(', ')} (interleaved)`);
     const toSeries = (kind: Series['kind'], s: { firstRunMs: number; samples: number[] }, acc: { gpu: number[]; stages: Record<string, number>[]; source: string }): Series => ({
       kind,
       firstRunMs: s.firstRunMs,
@@ -235,25 +274,28 @@ async function runOurs(runtime: GpuRuntime, request: SuiteRequest, models: reado
     });
     const runs: EngineRun[] = [];
     for (const [i, p] of prepared.entries()) {
-      // Gate densities and head MACs as detect() reports them (no debug plan needed).
-      let densities: Record<string, number> | undefined;
-      let macs: EngineRun['macs'];
+      // What the series did not visit: outputs for a compared configuration, and the gate
+      // densities and head MACs as detect() reports them (no debug plan needed).
       for (const im of images) {
-        const r = await p.engine.detect({ data: im.rgba, width: im.spec.width, height: im.spec.height });
-        const routers = Object.values(r.routerDensities ?? {});
-        if (routers.length) (densities ??= {})[im.spec.id] = routers.reduce((a, b) => a + b, 0) / routers.length;
-        macs ??= { denseFixed: r.macs.denseFixed, denseDynamic: r.macs.denseDynamic, executed: r.macs.executed };
+        const key = `${p.model.id}/${im.spec.id}`;
+        if (compared(p.model) && !outputs.has(key)) outputs.set(key, networkOutputs(await p.engine.runNetwork(im.nhwc, im.spec.paddedHeight, im.spec.paddedWidth)));
+        if (!densities[i]!.has(im.spec.id) && !(macs[i] && p.model.headKind !== 'dynamic')) noted(i, await p.engine.detect({ data: im.rgba, width: im.spec.width, height: im.spec.height }), im);
       }
+      const series = request.ourSeries.map((kind) => (kind === 'network' ? toSeries('network', netRuns[i]!, net[i]!) : toSeries('pipeline', pipeRuns[i]!, pipe[i]!)));
       runs.push({
         engine: 'ours',
         engineLabel: 'ours (WebGPU, WGSL)',
         config: p.model.id,
         loadMs: p.loadMs,
         compileMs: p.compileMs,
-        series: [toSeries('network', netRuns[i]!, net[i]!), toSeries('pipeline', pipeRuns[i]!, pipe[i]!)],
-        notes: [...p.notes, `timed interleaved with ${prepared.filter((q) => q !== p).map((q) => q.model.id).join(', ') || 'nothing'}`],
-        densities,
-        macs,
+        series,
+        notes: [
+          ...p.notes,
+          `timed interleaved with ${prepared.filter((q) => q !== p).map((q) => q.model.id).join(', ') || 'nothing'}`,
+          ...(request.warmupRuns === 0 ? ['no warm-up: the first run after compiling is the first timed sample'] : []),
+        ],
+        densities: densities[i]!.size ? Object.fromEntries(densities[i]!) : undefined,
+        macs: macs[i],
       });
     }
     return runs;

@@ -587,7 +587,8 @@ export class DetectorEngine {
   }
 }
 
-function gateDensities(counts: ReadonlyMap<string, number>, levelSizes: readonly (readonly [number, number])[]) {
+/** Per-gate densities and per-router (depth gate, all levels) densities from the compactions' counts. */
+export function gateDensities(counts: ReadonlyMap<string, number>, levelSizes: readonly (readonly [number, number])[]) {
   const gates: Record<string, number> = {};
   const routers: Record<string, [number, number]> = {};
   for (const [name, count] of counts) {
