@@ -292,6 +292,41 @@ class FCOSFixHead(nn.Module):
         self.bbox_pred = nn.Conv2d(C, 4, 3, padding=1)
         self.centerness = nn.Conv2d(C, 1, 3, padding=1)
         self.scales = nn.ModuleList([Scale() for _ in cfg.fpn_strides])
+        self.strides = list(cfg.fpn_strides)
+
+    @torch.no_grad()
+    def forward(self, feats):
+        """The official forward, written from cvpods ``layers/fix_conv.py`` independently of the
+        ``fixed`` mode of ``FCOS.router_forward`` (which reads the same checkpoint converted):
+        per router and level l, y = sum over the existing neighbours of the depthwise path (GN
+        over all pixels) resized with align_corners - path 0 from level l - 1, path 1 from
+        l + 1 - plus x * output_weight, unweighted; then ReLU(GN(conv2(ReLU(GN(conv1 y)))) + y).
+        Predictors as in cvpods FCOS: logits, Scale * bbox_pred -> ReLU * stride, centerness on
+        the box tower. Returns (logits, bbox_reg, centerness) per level."""
+        towers = []
+        for tower in (self.cls_subnet, self.bbox_subnet):
+            xs = list(feats)
+            for router in tower:
+                # (GroupNorm through dense_group_norm: one value per group on a 1x1 level is valid.)
+                paths = [[dense_group_norm(seq[1], seq[0](x)) for seq in router.convs] for x in xs]
+                ys = []
+                for l, x in enumerate(xs):
+                    total = x * router.output_weight
+                    for s, source in ((0, l - 1), (1, l + 1)):
+                        if 0 <= source < len(xs):
+                            total = total + F.interpolate(paths[source][s], size=x.shape[-2:],
+                                                          mode="bilinear", align_corners=True)
+                    ys.append(total)
+                block = router.depth_module.bottleneck
+                c1, c2 = block.conv1, block.conv2
+                xs = [F.relu(dense_group_norm(c2.norm, F.conv2d(F.relu(dense_group_norm(c1.norm, F.conv2d(y, c1.weight, None, padding=1))),
+                                                                c2.weight, None, padding=1)) + y) for y in ys]
+            towers.append(xs)
+        logits = [self.cls_score(c) for c in towers[0]]
+        bbox = [F.relu(self.scales[l].scale * self.bbox_pred(b)) * self.strides[l]
+                for l, b in enumerate(towers[1])]
+        ctr = [self.centerness(b) for b in towers[1]]
+        return logits, bbox, ctr
 
 
 def fcos_tower_forward(tower: nn.Sequential, x, rec=None, prefix="", level="", macs=None):
