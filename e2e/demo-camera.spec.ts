@@ -1,28 +1,15 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { CHROMIUM, CHROMIUM_ARGS } from '../playwright.config';
+import { shot, showFirstSample } from './demo-page';
 
 // Camera mode of the demo with Chromium's fake camera (an animated 640×480 test pattern) and
 // the permission prompt answered yes.
 test.use({ launchOptions: { executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] } });
 
-async function openDemo(page: Page): Promise<void> {
-  await page.goto('/');
-  await expect(page.locator('body')).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  const file = test.info().outputPath(`${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  await test.info().attach(name, { path: file, contentType: 'image/png' });
-}
 
 test('camera mode: the status names the camera and its frame rate, frames are skipped rather than queued', async ({ page }) => {
-  await openDemo(page);
+  const name = await showFirstSample(page);
   const body = page.locator('body');
-  const sample = page.locator('#samples button').first();
-  const name = (await sample.getAttribute('data-sample'))!;
-  await sample.click();
-  await expect(body).toHaveAttribute('data-runs', '1', { timeout: 120_000 });
   await expect(page.locator('#status')).toContainText(name);
   await page.locator('#camera-toggle').click();
   await expect(page.locator('#camera-toggle')).toHaveAttribute('aria-pressed', 'true', { timeout: 30_000 });

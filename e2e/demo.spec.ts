@@ -7,6 +7,7 @@ import { evaluateCoco } from '../src/eval';
 import { enlargedPng, readRgb, thinBarsStripPng } from './big-png';
 import type { CocoDataset, CocoDetection } from '../src/eval/types';
 import { canvasStats } from './canvas-stats';
+import { openDemo, shot, showFirstSample } from './demo-page';
 import { longestTask, observeLongTasks } from './long-tasks';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -173,17 +174,6 @@ test('the demo detects the shapes in every sample image with the trained default
 
 // --- issue 18: errors, status, labels, legend, dense vs dynamic, large images, camera ----------
 
-/** Attaches a full-page screenshot to the test (and keeps it in the test's output folder). */
-async function shot(page: Page, name: string): Promise<void> {
-  const file = test.info().outputPath(`${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  await test.info().attach(name, { path: file, contentType: 'image/png' });
-}
-
-async function openDemo(page: Page): Promise<void> {
-  await page.goto('/');
-  await expect(page.locator('body')).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
-}
 
 const runsOf = async (page: Page) => Number((await page.locator('body').getAttribute('data-runs')) ?? 0);
 
@@ -244,12 +234,8 @@ test('a bad weights file keeps every control, names the problem and "use the def
 });
 
 test('the status matches the list, labels stay inside the canvas without overlapping, the legend matches the heatmap, dense vs dynamic side by side', async ({ page }) => {
-  await openDemo(page);
+  const name = await showFirstSample(page);
   const body = page.locator('body');
-  const sample = page.locator('#samples button').first();
-  const name = (await sample.getAttribute('data-sample'))!;
-  await sample.click();
-  await expect(body).toHaveAttribute('data-runs', '1', { timeout: 120_000 });
   const status = page.locator('#status');
   const expectStatusMatches = async (min: string) => {
     const n = await page.locator('#detections li').count();
