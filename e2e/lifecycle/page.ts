@@ -4,7 +4,7 @@
  * to Playwright: dispose during a detect with three queued, and a soak series.
  */
 import { createDetector, EngineDisposedError, type Detector } from '../../src/index';
-import type { DisposeReport, WorkerStats } from '../../src/worker/protocol';
+import type { DisposeReport, WorkerStats } from '../../src/api/worker-protocol';
 import sampleUrl from '../../demo/samples/shapes-val-000000.png?url';
 import weightsUrl from '../../weights/default/model.dhw?url';
 import type { SoakSample, SoakSeries } from '../../bench/soak-series';

@@ -1,12 +1,12 @@
 /**
  * `createDetector`: starts the engine worker, streams the weights into it and returns a
  * `Detector` whose calls run in the worker. Typed errors thrown there arrive here as the same
- * classes (see `worker/error-transfer.ts`).
+ * classes (see `api/error-transfer.ts`).
  */
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import { AbortError, EngineDisposedError, InvalidArgumentError } from '../errors';
-import { registerErrorTransfer } from '../worker/error-transfer';
-import type { DisposeReport, EngineWorkerApi, GateRequest, LoadRequest, ProgressEvent, WorkerStats } from '../worker/protocol';
+import { registerErrorTransfer } from './error-transfer';
+import type { DisposeReport, EngineWorkerApi, GateRequest, LoadRequest, ProgressEvent, WorkerStats } from './worker-protocol';
 import { toImageBitmap } from './image-bitmap';
 import type {
   CreateDetectorOptions,

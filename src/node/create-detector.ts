@@ -14,7 +14,7 @@ import { AbortError, EngineDisposedError, InvalidArgumentError, UnsupportedImage
 import { createNodeRuntime } from '../gpu/node-gpu';
 import type { RgbaPixels } from '../model/input-stage';
 import { EngineHost } from '../worker/engine-host';
-import type { GateRequest, LoadRequest } from '../worker/protocol';
+import type { GateRequest, LoadRequest } from '../api/worker-protocol';
 
 /** An image in Node: a file path, PNG/JPEG bytes, or RGBA8 pixels (`ImageData` layout). */
 export type NodeImageSource = string | URL | Uint8Array | ArrayBuffer | RgbaPixels;

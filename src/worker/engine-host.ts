@@ -13,7 +13,7 @@ import { DetectorEngine, type EngineImage } from '../model/engine';
 import { CallQueue } from './call-queue';
 import { describeGates, routerDensities } from './gate-summary';
 import { GpuBufferCensus } from './gpu-buffer-census';
-import type { DisposeReport, LoadRequest, ProgressCallback, WorkerDetectOptions, WorkerStats } from './protocol';
+import type { DisposeReport, LoadRequest, ProgressCallback, WorkerDetectOptions, WorkerStats } from '../api/worker-protocol';
 
 const PROGRESS_INTERVAL_MS = 50;
 

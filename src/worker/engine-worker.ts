@@ -7,9 +7,9 @@ import { expose, transfer } from 'comlink';
 import type { DetectResult, ModelInfo, WarmupResult } from '../api/types';
 import { GpuRuntime } from '../gpu/runtime';
 import { EngineHost } from './engine-host';
-import { registerErrorTransfer } from './error-transfer';
+import { registerErrorTransfer } from '../api/error-transfer';
 import { bitmapImage } from './image-pixels';
-import type { DisposeReport, EngineWorkerApi, LoadRequest, ProgressCallback, WorkerDetectOptions, WorkerStats } from './protocol';
+import type { DisposeReport, EngineWorkerApi, LoadRequest, ProgressCallback, WorkerDetectOptions, WorkerStats } from '../api/worker-protocol';
 
 class EngineWorker implements EngineWorkerApi {
   private readonly host = new EngineHost((options) => GpuRuntime.create(options));

@@ -4,10 +4,9 @@
  * from its creation until `destroy()` (destroying the device is not counted as freeing them: the
  * check is whether the engine released what it made).
  */
-export interface BufferCensus {
-  readonly buffers: number;
-  readonly bytes: number;
-}
+import type { BufferCensus } from '../api/worker-protocol';
+
+export type { BufferCensus };
 
 const watched = new WeakSet<GPUDevice>();
 

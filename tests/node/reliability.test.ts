@@ -10,7 +10,7 @@ import { DetectorEngine } from '../../src/model/engine';
 import { CallQueue } from '../../src/worker/call-queue';
 import { EngineHost, type PixelSource } from '../../src/worker/engine-host';
 import { GpuBufferCensus } from '../../src/worker/gpu-buffer-census';
-import type { LoadRequest } from '../../src/worker/protocol';
+import type { LoadRequest } from '../../src/api/worker-protocol';
 
 // Lifecycle and leaks, on Dawn: the worker's logic (EngineHost: call queue, device-loss reload,
 // disposal) driven directly in Node, the engine's warm start, and a short soak. The long soak is

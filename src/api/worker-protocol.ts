@@ -1,7 +1,15 @@
-/** What the page and the engine worker say to each other (through comlink). */
-import type { DetectResult, LoadPhase, ModelInfo, WarmupResult } from '../api/types';
+/**
+ * What the page and the engine worker say to each other (through comlink). It lives with the
+ * public API, which owns the boundary: src/worker implements it, src/api never imports src/worker.
+ */
 import type { CrossoverChoice } from '../ops/sparse-crossover';
-import type { BufferCensus } from './gpu-buffer-census';
+import type { DetectResult, LoadPhase, ModelInfo, WarmupResult } from './types';
+
+/** Live GPU buffers (src/worker/gpu-buffer-census.ts counts them). */
+export interface BufferCensus {
+  readonly buffers: number;
+  readonly bytes: number;
+}
 
 export interface LoadRequest {
   /** An absolute URL (resolved on the page), bytes or a Blob. */
