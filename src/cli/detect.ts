@@ -204,21 +204,21 @@ export async function runDetect(args: readonly string[]): Promise<number> {
       const wall = performance.now() - t1;
       const id = path.basename(imagePath).replace(/\.[^.]+$/, '');
       if (values.dump) manifestImages.push(dump(values.dump, id, imagePath, result));
+      const detections = result.detections.map((d) => ({ ...d, label: labels[d.classId]! }));
       const output = outputs?.[index];
       if (output) {
         // The image is not needed after this: draw into its pixels rather than a copy.
-        annotateRgba(image, result.detections.map((d) => ({ ...d, label: labels[d.classId]! })));
+        annotateRgba(image, detections);
         writePngFile(output, image);
       }
       if (values.json) {
         const { sizes, timings, routerDensities, gateDensities, macs, readbackBytes } = result;
-        const detections = result.detections.map((d) => ({ ...d, label: labels[d.classId]! }));
         process.stdout.write(`${JSON.stringify({ image: imagePath, ...(output ? { output } : {}), sizes, timings, readbackBytes, detections, routerDensities, gateDensities, macs })}\n`);
       } else {
         process.stdout.write(`${imagePath}: ${result.detections.length} detections (${image.width}×${image.height}, input ${result.sizes.padded.join('×')})\n`);
-        const width = Math.max(0, ...result.detections.map((d) => labels[d.classId]!.length));
-        for (const d of result.detections) {
-          process.stdout.write(`  ${labels[d.classId]!.padEnd(width)}  (class ${d.classId})  score ${d.score.toFixed(4)}  box [${d.box.map((v) => v.toFixed(1)).join(', ')}]\n`);
+        const width = Math.max(0, ...detections.map((d) => d.label.length));
+        for (const d of detections) {
+          process.stdout.write(`  ${d.label.padEnd(width)}  (class ${d.classId})  score ${d.score.toFixed(4)}  box [${d.box.map((v) => v.toFixed(1)).join(', ')}]\n`);
         }
         if (output) process.stdout.write(`  annotated: ${output}\n`);
       }
