@@ -6,6 +6,7 @@ import { cssRgba, heatmapRgba, SKIPPED_RGBA } from '../demo/render';
 import { evaluateCoco } from '../src/eval';
 import { enlargedPng, readRgb, thinBarsStripPng } from './big-png';
 import type { CocoDataset, CocoDetection } from '../src/eval/types';
+import { boxIou } from '../tests/harness/box-iou';
 import { canvasStats } from './canvas-stats';
 import { openDemo, shot, showFirstSample } from './demo-page';
 import { longestTask, observeLongTasks } from './long-tasks';
@@ -413,11 +414,7 @@ test('an 8000×8000 PNG and a 20000×1000 PNG chosen in the file input give dete
   await expect(body).toHaveAttribute('data-image-size', '8000×8000');
   await expect(page.locator('#caption')).toContainText('shown reduced to 2048×2048');
   const found = await listedDetections(page);
-  const iou = (a: number[], b: number[]) => {
-    const inter = Math.max(0, Math.min(a[2]!, b[2]!) - Math.max(a[0]!, b[0]!)) * Math.max(0, Math.min(a[3]!, b[3]!) - Math.max(a[1]!, b[1]!));
-    return inter / ((a[2]! - a[0]!) * (a[3]! - a[1]!) + (b[2]! - b[0]!) * (b[3]! - b[1]!) - inter);
-  };
-  const matched = small.filter((s) => found.some((f) => f.label === s.label && iou(f.box.map((v) => v / 50), s.box) >= 0.5)).length;
+  const matched = small.filter((s) => found.some((f) => f.label === s.label && boxIou(f.box.map((v) => v / 50), s.box) >= 0.5)).length;
   console.log(
     `8000×8000 PNG (${(statSync(bigFile).size / 2 ** 20).toFixed(2)} MiB): detected ${big.value} ms after choosing it, ` +
       `detect ${await body.getAttribute('data-detect-ms')} ms; ${found.length} boxes, ${matched}/${small.length} of the 160 px sample's found; ` +

@@ -7,6 +7,7 @@ import type { HeadExecution } from '../../src/model/dynamic-head';
 import type { HeadKind } from '../../src/weights/config';
 import { convertCheckpoint } from '../../src/weights/convert';
 import { relativeError } from './assert';
+import { boxIou } from './box-iou';
 import type { FixtureFileReader, ReferenceFixture, ReferenceImage } from './reference-fixtures';
 
 /**
@@ -47,14 +48,6 @@ export interface ParityReport {
   readonly selectionCompared: number;
   /** Every violated criterion; empty when parity holds. */
   readonly failures: string[];
-}
-
-function iou(a: readonly number[], b: readonly number[]): number {
-  const w = Math.max(0, Math.min(a[2]!, b[2]!) - Math.max(a[0]!, b[0]!));
-  const h = Math.max(0, Math.min(a[3]!, b[3]!) - Math.max(a[1]!, b[1]!));
-  const inter = w * h;
-  const union = (a[2]! - a[0]!) * (a[3]! - a[1]!) + (b[2]! - b[0]!) * (b[3]! - b[1]!) - inter;
-  return union > 0 ? inter / union : 1;
 }
 
 function compareTensors(result: NetworkResult, image: ReferenceImage, failures: string[]) {
@@ -127,7 +120,7 @@ function compareDetections(actual: readonly Detection[], image: ReferenceImage, 
     let bestIou = -1;
     for (const i of unmatched) {
       if (actual[i]!.classId !== classes[r]) continue;
-      const v = iou(actual[i]!.box, refBox);
+      const v = boxIou(actual[i]!.box, refBox);
       if (v > bestIou) {
         bestIou = v;
         best = i;

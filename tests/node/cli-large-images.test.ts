@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { enlargedPng, readRgb, thinBarsStripPng } from '../../e2e/big-png';
 import { boxEdgePixels } from '../../src/render/annotate-rgba';
 import { classRgb } from '../../src/render/box-labels';
+import { boxIou } from '../harness/box-iou';
 
 // Images far beyond the network's input size go through the CLI whole (decoded in full, resized
 // by the library's exact rule), as in the demo: an 8000×8000 and a 20000×1000 PNG.
@@ -28,11 +29,6 @@ function detect(images: string[], extra: string[]): { results: Out[]; peakMiB: n
   return { results: run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Out), peakMiB: Number(peak![1]), wallMs };
 }
 
-const iou = (a: readonly number[], b: readonly number[]) => {
-  const inter = Math.max(0, Math.min(a[2]!, b[2]!) - Math.max(a[0]!, b[0]!)) * Math.max(0, Math.min(a[3]!, b[3]!) - Math.max(a[1]!, b[1]!));
-  return inter / ((a[2]! - a[0]!) * (a[3]! - a[1]!) + (b[2]! - b[0]!) * (b[3]! - b[1]!) - inter);
-};
-
 describe('dynamic-head detect on very large images', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dh-large-'));
 
@@ -45,7 +41,7 @@ describe('dynamic-head detect on very large images', () => {
     const { results, peakMiB, wallMs } = detect([samplePath, big], ['--output', output]);
     const [small, result] = [results[0]!.detections, results[1]!];
     expect(small.length).toBeGreaterThan(0);
-    const matched = small.filter((s) => result.detections.some((d) => d.label === s.label && iou(d.box.map((v) => v / 50), s.box) >= 0.5)).length;
+    const matched = small.filter((s) => result.detections.some((d) => d.label === s.label && boxIou(d.box.map((v) => v / 50), s.box) >= 0.5)).length;
     console.log(
       `CLI 8000×8000 PNG (${(statSync(big).size / 2 ** 20).toFixed(2)} MiB): ${result.detections.length} detections, ${matched}/${small.length} of the 160 px image's; ` +
         `${wallMs} ms for the whole command (load, both images: decode, detect, annotated PNG); peak RSS ${peakMiB} MiB`,
