@@ -13,11 +13,10 @@
 // once for its 4 pixels. The column masks are found before the loads, which select() rather than
 // branch (a CPU adapter runs both sides of a branch its lanes disagree on). Blocks of path s, tower t, level l: H_l · ceil(W_l / 4), in row order,
 // path-major then tower then level.
-// Workgroup: LANES quad lanes × (256 / LANES) blocks; each lane strides over the quads.
-// Dispatch: ceil(blocks / (256 / LANES)) workgroups, folded over x and y (workgroups1D).
+// Workgroup and lanes: <quad-lanes> (a work item is a block). Dispatch: ceil(blocks /
+// ITEMS_PER_GROUP) workgroups, folded over x and y (workgroups1D).
 
-override LANES: u32 = 64u;
-override BLOCKS_PER_GROUP: u32 = 256u / LANES;
+#include <quad-lanes>
 const BLOCK = 4u;
 
 struct Params {
@@ -47,10 +46,10 @@ fn path_blocks(s: u32) -> u32 {
   return n;
 }
 
-@compute @workgroup_size(LANES, BLOCKS_PER_GROUP)
+@compute @workgroup_size(QUAD_LANES, ITEMS_PER_GROUP)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let b = (wid.x + wid.y * nwg.x) * BLOCKS_PER_GROUP + lid.y;
+  let b = (wid.x + wid.y * nwg.x) * ITEMS_PER_GROUP + lid.y;
   if (b >= params.total_blocks) { return; }
   let per0 = path_blocks(0u);
   var s = 0u;
@@ -91,7 +90,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let col_b = vec3<u32>(select(vec3<i32>(0), xb, in_b)) * c4;
   let zero = vec4<f32>(0.0);
   let path_set = t * 2u + s;
-  for (var c = lid.x; c < c4; c += LANES) {
+  for (var c = lid.x; c < c4; c += QUAD_LANES) {
     let wb = path_set * 9u * c4 + c;
     let b4 = bias[path_set * c4 + c];
     var acc0 = b4;

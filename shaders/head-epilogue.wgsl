@@ -7,9 +7,11 @@
 // j = lists[map + p] (the compaction's gate-list map, 0xffffffff where inactive) in a dynamic head.
 // Layout: o [rows][C] (conv2's compact rows, or pixels in the dense fallback / fixed head);
 // affine [S][3][C]; gate [T][R]; y [T][R][C]; C % 4 == 0 (vec4 quads).
-// One thread per (pixel, quad). Dispatch: ceil(T·R·C/4 / 256) of 256, folded (workgroups1D).
+// One work item per pixel (<quad-lanes>; on a GPU one lane per quad). Dispatch: ceil(T·R /
+// ITEMS_PER_GROUP), folded (workgroups1D).
 
 override FIXED: bool = false;
+#include <quad-lanes>
 
 struct Params {
   channels4: u32,
@@ -30,27 +32,30 @@ const NONE: u32 = 0xffffffffu;
 
 #include <packed-levels>
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+@compute @workgroup_size(QUAD_LANES, ITEMS_PER_GROUP)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.x + wid.y * nwg.x) * 256u + lid;
+  let p = (wid.x + wid.y * nwg.x) * ITEMS_PER_GROUP + lid.y;
   let c4 = params.channels4;
   let rows = levels.tower_rows;
-  if (i >= levels.towers * rows * c4) { return; }
-  let p = i / c4;
-  let c = i - p * c4;
+  if (p >= levels.towers * rows) { return; }
   var j = p;
   if (!FIXED) { j = lists[params.map + p]; }
-  var n = vec4<f32>(0.0);
-  if (j != NONE) {
-    let t = p / rows;
-    let seg = t * levels.count + locate_row(p - t * rows).level;
-    let a = seg * 3u * c4 + c;
-    n = (o[j * c4 + c] - affine[a]) * affine[a + c4] + affine[a + 2u * c4];
-  }
-  if (FIXED) {
-    y[i] = max(n + y[i], vec4<f32>(0.0));
-  } else {
-    y[i] = max(n * gate[p] + y[i], vec4<f32>(0.0));
+  let t = p / rows;
+  let a0 = (t * levels.count + locate_row(p - t * rows).level) * 3u * c4;
+  var g = 1.0;
+  if (!FIXED) { g = gate[p]; }
+  for (var c = lid.x; c < c4; c += QUAD_LANES) {
+    var n = vec4<f32>(0.0);
+    if (j != NONE) {
+      let a = a0 + c;
+      n = (o[j * c4 + c] - affine[a]) * affine[a + c4] + affine[a + 2u * c4];
+    }
+    let i = p * c4 + c;
+    if (FIXED) {
+      y[i] = max(n + y[i], vec4<f32>(0.0));
+    } else {
+      y[i] = max(n * g + y[i], vec4<f32>(0.0));
+    }
   }
 }

@@ -12,15 +12,13 @@
 // layout (path s, tower t, source row q at base_s + t·span_s + q − lo_s); gates [2][T][R];
 // affine [segments][3][C] with segment (s·T + t)·(L − 1) + (source level − s); weights [2][T]
 // (scale_weight per tower, then output_weight per tower); out [T][R][C]. C % 4 == 0.
-// One thread per (row, QUADS channel quads c, c + C/(4·QUADS), …): the row's level, bilinear
-// corners, weights and gates are found once for all its quads (on a CPU adapter that
-// bookkeeping, not the arithmetic, is most of the cost), and neighbouring threads still read
-// neighbouring quads. Dispatch: ceil(T·R·C/(4·QUADS) / 256) workgroups of 256, folded
-// (workgroups1D).
+// One work item per row (<quad-lanes>): its level, bilinear corners, weights and gates are found
+// once for all the quads its lane does (on a CPU adapter that bookkeeping, not the arithmetic,
+// is most of the cost), and neighbouring lanes read neighbouring quads. Dispatch: ceil(T·R /
+// ITEMS_PER_GROUP) workgroups, folded (workgroups1D).
 
 override FIXED: bool = false;
-// Channel quads per thread; C / 4 is a multiple of it (the host picks it).
-override QUADS: u32 = 1u;
+#include <quad-lanes>
 
 struct Params {
   channels4: u32,
@@ -105,16 +103,13 @@ fn resized(smp: Sample, c: u32) -> vec4<f32> {
   return mix(top, bottom, smp.ly);
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+@compute @workgroup_size(QUAD_LANES, ITEMS_PER_GROUP)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (wid.x + wid.y * nwg.x) * 256u + lid;
+  let p = (wid.x + wid.y * nwg.x) * ITEMS_PER_GROUP + lid.y;
   let c4 = params.channels4;
-  let lanes = c4 / QUADS;
   let rows = levels.tower_rows;
-  if (i >= levels.towers * rows * lanes) { return; }
-  let p = i / lanes;
-  let lane = i - p * lanes;
+  if (p >= levels.towers * rows) { return; }
   let t = p / rows;
   let q = p - t * rows;
   let pos = locate_row(q);
@@ -128,8 +123,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let in_row = (t * params.in_tower_stride + q) * c4;
   let w_scale = weights[t];
   let w_out = weights[levels.towers + t];
-  for (var k = 0u; k < QUADS; k++) {
-    let c = lane + k * lanes;
+  for (var c = lid.x; c < c4; c += QUAD_LANES) {
     var acc = vec4<f32>(0.0);
     if (down) { acc += resized(s0, c); }
     if (up) { acc += resized(s1, c); }

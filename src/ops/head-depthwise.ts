@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors';
 import type { BufferScope } from '../gpu/buffers';
-import { bindSlots, UniformWriter, workgroups1D, type KernelProgram } from '../gpu/kernel';
+import { bindSlots, UniformWriter, type KernelProgram } from '../gpu/kernel';
+import { quadLanes } from './quad-lanes';
 import { levelTable, requirePacked, type PackedLevels } from './packed-levels';
 import type { Tensor } from './tensor';
 import { requireInteger, requireShape } from './validate';
@@ -71,10 +72,15 @@ export function packDepthwiseWeights(weight: Float32Array, channels: number, int
   return packed;
 }
 
-/** Channel-quad lanes per workgroup: 16, 32 or 64, the smallest covering C / 4. */
+/**
+ * Channel-quad lanes per workgroup: the smallest power of two covering C / 4, at most 64 (a lane
+ * past C / 4 would only locate its block and quit: at C = 32, 16 lanes left half the threads idle).
+ */
 export function headDepthwiseLanes(channels: number): number {
   const quads = channels / 4;
-  return quads <= 16 ? 16 : quads <= 32 ? 32 : 64;
+  let lanes = 1;
+  while (lanes < quads && lanes < 64) lanes *= 2;
+  return lanes;
 }
 
 const SLOTS = { params: 0, levels: 1, x: 2, weights: 3, bias: 4, out: 5 } as const;
@@ -103,7 +109,7 @@ export function headDepthwiseProgram(scope: BufferScope, args: HeadDepthwiseArgs
   requireShape('bias', args.bias, [towers, 2, c]);
   requireShape('out', args.out, [rows.total, c]);
   if (args.out.buffer === args.input.buffer) throw new InvalidArgumentError('out', 'cannot be the input buffer (each output reads its neighbours)');
-  const lanes = headDepthwiseLanes(c);
+  const split = quadLanes(headDepthwiseLanes(c), rows.blocks);
   const params = scope.uniform(
     new UniformWriter()
       .u32(c / 4, shared ? 0 : levels.rows, rows.blocks, 0)
@@ -114,7 +120,7 @@ export function headDepthwiseProgram(scope: BufferScope, args: HeadDepthwiseArgs
   return {
     label: `head depthwise 3×3 ×2 paths, C ${c}`,
     shader: 'head-depthwise',
-    constants: { LANES: lanes },
+    constants: split.constants,
     bindings: bindSlots(SLOTS, {
       params,
       levels: levelTable(scope, levels),
@@ -123,6 +129,6 @@ export function headDepthwiseProgram(scope: BufferScope, args: HeadDepthwiseArgs
       bias: args.bias.buffer,
       out: args.out.buffer,
     }),
-    dispatch: workgroups1D(Math.ceil(rows.blocks / (256 / lanes))),
+    dispatch: split.dispatch,
   };
 }

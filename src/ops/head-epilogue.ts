@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors';
 import type { BufferScope } from '../gpu/buffers';
-import { bindSlots, UniformWriter, workgroups1D, type KernelProgram } from '../gpu/kernel';
+import { bindSlots, UniformWriter, type KernelProgram } from '../gpu/kernel';
+import { quadLanes } from './quad-lanes';
 import type { ActiveListsLayout } from './active-lists';
 import { levelTable, requirePacked, type PackedLevels } from './packed-levels';
 import type { Tensor } from './tensor';
@@ -38,10 +39,11 @@ export function headEpilogueProgram(scope: BufferScope, args: HeadEpilogueArgs):
   }
   const params = scope.uniform(new UniformWriter().u32(c / 4, gated?.layout.map.gate ?? 0, 0, 0).bytes(), 'head epilogue params');
   const unused = (what: string) => scope.storage(16, `head epilogue: no ${what}`);
+  const split = quadLanes(c / 4, levels.totalRows);
   return {
     label: `head epilogue ${gated ? 'ReLU(o·g + y)' : 'ReLU(o + y)'} C ${c}`,
     shader: 'head-epilogue',
-    constants: { FIXED: gated ? 0 : 1 },
+    constants: { FIXED: gated ? 0 : 1, ...split.constants },
     bindings: bindSlots(SLOTS, {
       params,
       levels: levelTable(scope, levels),
@@ -51,6 +53,6 @@ export function headEpilogueProgram(scope: BufferScope, args: HeadEpilogueArgs):
       gate: gated?.gate.buffer ?? unused('gate'),
       y: args.y.buffer,
     }),
-    dispatch: workgroups1D(Math.ceil((levels.totalRows * (c / 4)) / 256)),
+    dispatch: split.dispatch,
   };
 }

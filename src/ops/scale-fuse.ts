@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors';
 import type { BufferScope } from '../gpu/buffers';
-import { bindSlots, UniformWriter, workgroups1D, type KernelProgram } from '../gpu/kernel';
+import { bindSlots, UniformWriter, type KernelProgram } from '../gpu/kernel';
+import { quadLanes } from './quad-lanes';
 import { ScalePathRows } from './head-depthwise';
 import { levelTable, MAX_PACKED_LEVELS, requirePacked, type PackedLevels } from './packed-levels';
 import type { Tensor } from './tensor';
@@ -31,8 +32,8 @@ export function scaleSegments(levels: PackedLevels): { start: number; count: num
 const SLOTS = { params: 0, levels: 1, x: 2, d: 3, gates: 4, affine: 5, weights: 6, out: 7 } as const;
 
 /**
- * Channel quads one thread of scale-fuse.wgsl (or head-depthwise.wgsl) computes: 4 when C / 4
- * allows, so a row's bookkeeping is shared by 4 quads, else 2 or 1.
+ * Channel quads one lane of scale-fuse.wgsl computes on a GPU: 4 when C / 4 allows, so a row's
+ * bookkeeping is shared by 4 quads, else 2 or 1 (a CPU adapter does all of a row's quads in one).
  */
 export function quadsPerThread(quads: number): 1 | 2 | 4 {
   return quads % 4 === 0 ? 4 : quads % 2 === 0 ? 2 : 1;
@@ -70,7 +71,7 @@ export function scaleFuseProgram(scope: BufferScope, args: ScaleFuseArgs): Kerne
   if ([args.input, args.depthwise, args.gates, args.affine, args.weights].some((t) => t?.buffer === args.out.buffer)) {
     throw new InvalidArgumentError('out', 'must not share its buffer with an input');
   }
-  const quads = quadsPerThread(c / 4);
+  const split = quadLanes(c / 4 / quadsPerThread(c / 4), levels.totalRows);
   const table = (f: (l: number) => number) => Array.from({ length: MAX_PACKED_LEVELS }, (_, l) => (l < levels.levels ? f(l) : 0));
   const [hs, ws] = [(l: number) => levels.sizes[l]![0], (l: number) => levels.sizes[l]![1]];
   const last = levels.levels - 1;
@@ -87,7 +88,7 @@ export function scaleFuseProgram(scope: BufferScope, args: ScaleFuseArgs): Kerne
   return {
     label: `scale fuse (${args.gates ? 'gated' : 'fixed'}) C ${c}`,
     shader: 'scale-fuse',
-    constants: { FIXED: args.gates ? 0 : 1, QUADS: quads },
+    constants: { FIXED: args.gates ? 0 : 1, ...split.constants },
     bindings: bindSlots(SLOTS, {
       params,
       levels: levelTable(scope, levels),
@@ -98,6 +99,6 @@ export function scaleFuseProgram(scope: BufferScope, args: ScaleFuseArgs): Kerne
       weights: args.weights.buffer,
       out: args.out.buffer,
     }),
-    dispatch: workgroups1D(Math.ceil((levels.totalRows * (c / 4 / quads)) / 256)),
+    dispatch: split.dispatch,
   };
 }
