@@ -6,7 +6,8 @@
 // each list: the ascending row list, the pixel → row map (0xffffffff where inactive), a segment
 // table per (tower, level) in the consumer's row space, the true active counts per segment, and
 // the consumers' indirect arguments (conv over the list: (Cout tiles, max over towers of
-// ceil(rows_t / tile rows), T); segment statistics: ceil(ceil(rows / chunk)·G / 64), folded).
+// ceil(rows_t / tile rows), T); segment statistics: ceil(ceil(rows / chunk)·lanes / 64), folded,
+// lanes = segmentStatsLanes).
 // When a list's active count exceeds its sparse limit (the crossover), it takes the dense
 // fallback instead: meta.dense = 1, every pixel is a row (row = p), the map still marks the
 // active ones (p or 0xffffffff) and no row list is written. The scale paths' gates [2][T][R] are
@@ -30,7 +31,7 @@ struct Params {
   limit: vec2<u32>,        // sparse limit of the dilated / gate list (largest sparse count)
   conv_x: u32,             // conv consumers: workgroups over Cout
   conv_tile_rows: u32,     // conv consumers: rows per workgroup
-  stats_groups: u32,       // statistics consumers: groups
+  stats_groups: u32,       // statistics consumers: partial-pass threads per chunk (segmentStatsLanes)
   stats_chunk: u32,        // statistics consumers: rows per chunk
   scale_active0: u32,      // word offsets (ActiveListsLayout)
   scale_active1: u32,

@@ -10,8 +10,13 @@
 //   partial  : thread (chunk k, group g) runs Welford over rows [k·R, (k+1)·R) and the group's
 //              C/G channels, flushing at every segment boundary: the part of chunk k in segment s
 //              goes to slot k + s (unique: a chunk touches consecutive segments), partials[(k+s)·G+g]
-//              = (n, mean, M2). Dispatch ceil(ceil(rows_total / R)·G / 64) workgroups of 64
-//              (indirect, from the compaction, when the rows come from it; folded over x and y).
+//              = (n, mean, M2). GROUP_QUADS (one channel per group, C % 4 == 0): a thread does 4
+//              neighbouring groups at once from one vec4 load per row, component-wise the very
+//              same operations; VEC4_GROUP (C/G % 4 == 0): a thread reads its group's channels as
+//              vec4 and adds them one by one. Either way each group's sum keeps its order.
+//              Dispatch ceil(ceil(rows_total / R)·G' / 64) workgroups of 64, G' = G / 4 with
+//              GROUP_QUADS, else G (indirect, from the compaction, when the rows come from it;
+//              folded over x and y).
 //   finalize : thread (s, g) merges the slots of the chunks that overlap segment s in chunk order
 //              (Chan et al.) → mean, inv_std (biased variance, as PyTorch; (0, 0) when empty), then
 //              writes the folded affine of its channels: affine[s][0][c] = mean,
@@ -37,8 +42,11 @@ struct Params {
 
 const NONE: u32 = 0xffffffffu;
 
+override GROUP_QUADS: bool = false;
+override VEC4_GROUP: bool = false;
+
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> lists: array<u32>;
 @group(0) @binding(3) var<storage, read_write> partials: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> norm: array<f32>;
@@ -55,22 +63,49 @@ fn merge(a: vec3<f32>, b: vec3<f32>) -> vec3<f32> {
   return vec3<f32>(n, a.y + delta * wb, a.z + b.z + delta * delta * a.x * wb);
 }
 
+// Welford's update of (n, mean, M2) by one value.
+fn add(acc: vec3<f32>, v: f32) -> vec3<f32> {
+  let n = acc.x + 1.0;
+  let delta = v - acc.y;
+  let mean = acc.y + delta / n;
+  return vec3<f32>(n, mean, acc.z + delta * (v - mean));
+}
+
+// The same for 4 groups at once: n shared, means and M2 per component.
+struct Welford4 {
+  n: f32,
+  mean: vec4<f32>,
+  m2: vec4<f32>,
+};
+
+fn add4(acc: Welford4, v: vec4<f32>) -> Welford4 {
+  let n = acc.n + 1.0;
+  let delta = v - acc.mean;
+  let mean = acc.mean + delta / n;
+  return Welford4(n, mean, acc.m2 + delta * (v - mean));
+}
+
+fn x_at(i: u32) -> f32 { return x[i >> 2u][i & 3u]; }
+
 @compute @workgroup_size(64)
 fn partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = (wid.x + wid.y * nwg.x) * 64u + lid;
-  let g = i % params.groups;
-  let k = i / params.groups;
+  let lanes = select(params.groups, params.groups / 4u, GROUP_QUADS);
+  let g = i % lanes;   // GROUP_QUADS: groups 4g … 4g + 3
+  let k = i / lanes;
   let total = lists[params.table + 1u];
   let first = k * params.chunk_rows;
   if (first >= total) { return; }
   let last = min(first + params.chunk_rows, total);
   let dense = lists[params.table] != 0u;
   let c0 = g * params.group_channels;
+  let c4 = params.channels / 4u;
   // The first segment that ends after `first`.
   var s = 0u;
   while (s < params.segments && seg_start(s) + seg_count(s) <= first) { s++; }
   var acc = vec3<f32>(0.0);
+  var acc4 = Welford4(0.0, vec4<f32>(0.0), vec4<f32>(0.0));
   var r = first;
   loop {
     if (s >= params.segments) { break; }
@@ -81,17 +116,27 @@ fn partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
     let stop = min(end, last);
     for (; r < stop; r++) {
       if (dense && lists[params.map + r] == NONE) { continue; }
-      let base = r * params.channels + c0;
-      for (var j = 0u; j < params.group_channels; j++) {
-        let v = x[base + j];
-        acc.x += 1.0;
-        let delta = v - acc.y;
-        acc.y += delta / acc.x;
-        acc.z += delta * (v - acc.y);
+      if (GROUP_QUADS) {
+        acc4 = add4(acc4, x[r * c4 + g]);
+      } else if (VEC4_GROUP) {
+        let base = (r * params.channels + c0) >> 2u;
+        for (var j = 0u; j < params.group_channels / 4u; j++) {
+          let v = x[base + j];
+          acc = add(add(add(add(acc, v.x), v.y), v.z), v.w);
+        }
+      } else {
+        let base = r * params.channels + c0;
+        for (var j = 0u; j < params.group_channels; j++) { acc = add(acc, x_at(base + j)); }
       }
     }
-    partials[(k + s) * params.groups + g] = vec4<f32>(acc, 0.0);
-    acc = vec3<f32>(0.0);
+    if (GROUP_QUADS) {
+      let slot = (k + s) * params.groups + 4u * g;
+      for (var j = 0u; j < 4u; j++) { partials[slot + j] = vec4<f32>(acc4.n, acc4.mean[j], acc4.m2[j], 0.0); }
+      acc4 = Welford4(0.0, vec4<f32>(0.0), vec4<f32>(0.0));
+    } else {
+      partials[(k + s) * params.groups + g] = vec4<f32>(acc, 0.0);
+      acc = vec3<f32>(0.0);
+    }
     if (end > last) { break; }
     s++;
   }

@@ -4,7 +4,7 @@ import { bindSlots, UniformWriter, type KernelProgram } from '../gpu/kernel';
 import { ActiveListsLayout } from './active-lists';
 import { CONV2D_INDEXED_TILE_ROWS, conv2dTileCols } from './conv2d';
 import { levelTable, type PackedLevels } from './packed-levels';
-import { SEGMENT_STATS_CHUNK_ROWS } from './segment-stats';
+import { SEGMENT_STATS_CHUNK_ROWS, segmentStatsLanes } from './segment-stats';
 import type { Tensor } from './tensor';
 import { requireShape } from './validate';
 
@@ -51,7 +51,7 @@ export function headCompactProgram(scope: BufferScope, args: HeadCompactArgs): K
   const params = scope.uniform(
     new UniformWriter()
       .u32(limit, limit, Math.ceil(args.convChannels / conv2dTileCols(args.convChannels)), CONV2D_INDEXED_TILE_ROWS)
-      .u32(args.groups, SEGMENT_STATS_CHUNK_ROWS, layout.scaleActive[0], layout.scaleActive[1])
+      .u32(segmentStatsLanes(args.convChannels, args.groups), SEGMENT_STATS_CHUNK_ROWS, layout.scaleActive[0], layout.scaleActive[1])
       .u32(layout.meta.dilated, layout.meta.gate, layout.active.dilated, layout.active.gate)
       .u32(layout.rows.dilated, layout.rows.gate, layout.map.dilated, layout.map.gate)
       .bytes(),

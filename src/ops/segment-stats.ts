@@ -49,9 +49,19 @@ export function segmentTableData(segments: readonly { readonly start: number; re
   return words;
 }
 
-/** Partial-pass workgroups for `rows` rows and `groups` groups (what the compaction writes too). */
-export function segmentStatsWorkgroups(rows: number, groups: number): number {
-  return Math.ceil((Math.ceil(rows / SEGMENT_STATS_CHUNK_ROWS) * groups) / THREADS);
+/** Partial-pass threads per chunk of rows: one per group, or per 4 groups of one channel each. */
+export function segmentStatsLanes(channels: number, groups: number): number {
+  return groupQuads(channels, groups) ? groups / 4 : groups;
+}
+
+/** One channel per group and C % 4 == 0: a partial-pass thread does 4 groups (GROUP_QUADS). */
+function groupQuads(channels: number, groups: number): boolean {
+  return channels === groups && channels % 4 === 0;
+}
+
+/** Partial-pass workgroups for `rows` rows of `channels` in `groups` groups (what the compaction writes too). */
+export function segmentStatsWorkgroups(rows: number, channels: number, groups: number): number {
+  return Math.ceil((Math.ceil(rows / SEGMENT_STATS_CHUNK_ROWS) * segmentStatsLanes(channels, groups)) / THREADS);
 }
 
 /** Elements (vec4) of the partials workspace for a table. */
@@ -110,8 +120,9 @@ export function segmentStatsPrograms(scope: BufferScope, args: SegmentStatsArgs)
       label: `segment stats partial (${table.segments} segments, C ${c})`,
       shader: 'segment-stats',
       entryPoint: 'partial',
+      constants: { GROUP_QUADS: groupQuads(c, groups) ? 1 : 0, VEC4_GROUP: (c / groups) % 4 === 0 ? 1 : 0 },
       bindings: bindSlots(SLOTS, { params, x: args.values.buffer, lists: table.buffer, partials: args.partials.buffer }),
-      dispatch: args.partialDispatch ?? workgroups1D(segmentStatsWorkgroups(table.maxRows, groups)),
+      dispatch: args.partialDispatch ?? workgroups1D(segmentStatsWorkgroups(table.maxRows, c, groups)),
     },
     {
       label: `segment stats finalize (${table.segments} segments)`,

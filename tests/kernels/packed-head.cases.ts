@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../../src/errors';
 import type { BufferScope } from '../../src/gpu/buffers';
 import type { KernelProgram } from '../../src/gpu/kernel';
 import type { GpuRuntime } from '../../src/gpu/runtime';
+import { overrideNames } from '../../src/gpu/shader-registry';
 import { ActiveListsLayout, INACTIVE_INDEX, type ActiveList } from '../../src/ops/active-lists';
 import { conv2dTileCols } from '../../src/ops/conv2d';
 import { headCompactProgram, sparseLimitFor } from '../../src/ops/head-compact';
@@ -34,6 +35,17 @@ import { defineKernelSuite } from '../harness/suite';
 const SIZES: [number, number][] = [[13, 21], [7, 11], [4, 6], [2, 3], [1, 2]];
 const C = 12;
 const GROUPS = 4;
+/** Runs the kernels' GPU work split (register blocks, quad lanes) on SwiftShader. */
+const GPU_LANES = { SOFTWARE_ADAPTER: 0 };
+
+/** `program` with those of `constants` its shader declares (as the runtime passes adapter constants). */
+function withConstants(constants: Record<string, number>): (program: KernelProgram) => KernelProgram {
+  return (program) => {
+    const declared = overrideNames(program.shader);
+    const own = Object.fromEntries(Object.entries(constants).filter(([name]) => declared.has(name)));
+    return { ...program, constants: { ...program.constants, ...own } };
+  };
+}
 
 function run(rt: GpuRuntime, programs: KernelProgram[]): Promise<unknown> {
   return rt.run([programs]);
@@ -100,12 +112,12 @@ const gateCase = (activation: GateActivation, shared: boolean, gates = 2) => ({
 /**
  * One router's sparse depth part on the GPU (compaction, conv1 at the dilated rows, statistics,
  * conv2 with GN+ReLU on load, statistics, epilogue) against the reference chain, sparse and dense
- * fallback. `constants` overrides the convs' constants (e.g. SOFTWARE_ADAPTER: 0 runs the GPU
- * register blocks on SwiftShader).
+ * fallback. `constants` overrides every program's constants (e.g. SOFTWARE_ADAPTER: 0 runs the
+ * GPU register blocks and quad lanes on SwiftShader).
  */
-async function sparseDepthChain(rt: GpuRuntime, scope: BufferScope, c: number, constants: Record<string, number> = {}, label = ''): Promise<void> {
+async function sparseDepthChain(rt: GpuRuntime, scope: BufferScope, c: number, constants: Record<string, number> = {}, label = '', groups = GROUPS): Promise<void> {
   const levels = new PackedLevels(SIZES, 2);
-  const adapt = (p: KernelProgram): KernelProgram => ({ ...p, constants: { ...p.constants, ...constants } });
+  const adapt = withConstants(constants);
   const y = randomArray(2 * levels.rows * c, 23);
   const w1 = randomArray(2 * 9 * c * c, 24, 0.3);
   const w2 = randomArray(2 * 9 * c * c, 25, 0.3);
@@ -127,16 +139,16 @@ async function sparseDepthChain(rt: GpuRuntime, scope: BufferScope, c: number, c
       return segmentStatsPrograms(scope, {
         values,
         table,
-        groups: GROUPS,
+        groups,
         norm: uploadTensor(scope, norm, [2, 2, c]),
         segmentsPerSet: levels.levels,
         affine,
-        partials: emptyTensor(scope, [segmentStatsPartials(table, GROUPS), 4]),
+        partials: emptyTensor(scope, [segmentStatsPartials(table, groups), 4]),
         partialDispatch: layout.indirect(lists.buffer, list === 'dilated' ? 'dilatedStats' : 'gateStats'),
-      });
+      }).map(adapt);
     };
     await run(rt, [
-      headCompactProgram(scope, { levels, gate, lists, crossover, convChannels: c, groups: GROUPS }),
+      headCompactProgram(scope, { levels, gate, lists, crossover, convChannels: c, groups }),
       adapt(packedConvProgram(scope, {
         levels,
         input: { kind: 'plain', tensor: yT },
@@ -155,7 +167,7 @@ async function sparseDepthChain(rt: GpuRuntime, scope: BufferScope, c: number, c
         out: o2,
       })),
       ...stats(o2, 'gate', norm2, a2),
-      headEpilogueProgram(scope, { levels, conv: o2, affine: a2, gated: { gate, lists, layout }, y: yT }),
+      adapt(headEpilogueProgram(scope, { levels, conv: o2, affine: a2, gated: { gate, lists, layout }, y: yT })),
     ]);
     // The reference chain, from the same definitions, on per-pixel data.
     const ref = headCompactRef(levels, gateData, sparseLimitFor(crossover, levels.totalRows));
@@ -168,13 +180,13 @@ async function sparseDepthChain(rt: GpuRuntime, scope: BufferScope, c: number, c
     const segmentsOf = (mask: Uint8Array) =>
       Array.from({ length: levels.segments }, (_, s) => ({ start: Math.floor(s / 5) * levels.rows + levels.offsets[s % 5]!, count: levels.pixels(s % 5) }))
         .map((seg) => ({ ...seg, mask }));
-    const a1Ref = segmentStatsRef(h1Pixels, c, segmentsOf(ref.dilatedMask), GROUPS, norm1, levels.levels, 1e-5, (r) => ref.dilatedMask[r] === 1);
+    const a1Ref = segmentStatsRef(h1Pixels, c, segmentsOf(ref.dilatedMask), groups, norm1, levels.levels, 1e-5, (r) => ref.dilatedMask[r] === 1);
     const identityIfActive = (mask: Uint8Array) => (p: number) => (mask[p] ? p : INACTIVE_INDEX);
     const gatePixels = gl!.rows;
     const o2Ref = new Float32Array(packedConvRef(levels, normalisedReluAt(levels, h1Pixels, a1Ref, c, identityIfActive(ref.dilatedMask)), c, c, w2, gatePixels));
     const o2Pixels = new Float32Array(levels.totalRows * c);
     gatePixels.forEach((p, i) => o2Pixels.set(o2Ref.subarray(i * c, (i + 1) * c), p * c));
-    const a2Ref = segmentStatsRef(o2Pixels, c, segmentsOf(ref.gateMask), GROUPS, norm2, levels.levels, 1e-5, (r) => ref.gateMask[r] === 1);
+    const a2Ref = segmentStatsRef(o2Pixels, c, segmentsOf(ref.gateMask), groups, norm2, levels.levels, 1e-5, (r) => ref.gateMask[r] === 1);
     const outRef = headEpilogueRef(levels, o2Pixels, identityIfActive(ref.gateMask), a2Ref, gateData, y, c);
     const out = await readTensor(rt, yT);
     assertClose(out, outRef, `router depth part, C ${c}${label} (crossover ${crossover})`, 1e-4);
@@ -183,8 +195,8 @@ async function sparseDepthChain(rt: GpuRuntime, scope: BufferScope, c: number, c
   assertClose(outputs[1]!, outputs[0]!, `dense fallback = sparse, C ${c}${label}`, 1e-5);
 }
 
-const depthwiseCase = (c: number) => ({
-  name: `depthwise: both paths at their source rows only, shared and per-tower input, C ${c}`,
+const depthwiseCase = (c: number, constants: Record<string, number> = {}, label = '') => ({
+  name: `depthwise: both paths at their source rows only, shared and per-tower input, C ${c}${label}`,
   run: (rt: GpuRuntime) =>
     withScope(rt, 'head depthwise', async (scope) => {
       const levels = new PackedLevels(SIZES, 2);
@@ -194,22 +206,21 @@ const depthwiseCase = (c: number) => ({
         const w = randomArray(2 * 2 * 9 * c, 5, 0.4);
         const b = randomArray(2 * 2 * c, 6, 0.2);
         const out = emptyTensor(scope, [rows.total, c]);
-        await run(rt, [
-          headDepthwiseProgram(scope, {
-            levels,
-            input: uploadTensor(scope, x, [shared ? 1 : 2, levels.rows, c]),
-            weights: uploadTensor(scope, w, [2, 2, 9, c]),
-            bias: uploadTensor(scope, b, [2, 2, c]),
-            out,
-          }),
-        ]);
+        const program = headDepthwiseProgram(scope, {
+          levels,
+          input: uploadTensor(scope, x, [shared ? 1 : 2, levels.rows, c]),
+          weights: uploadTensor(scope, w, [2, 2, 9, c]),
+          bias: uploadTensor(scope, b, [2, 2, c]),
+          out,
+        });
+        await run(rt, [withConstants(constants)(program)]);
         assertClose(await readTensor(rt, out), headDepthwiseRef(levels, x, shared, c, w, b), `depthwise (shared ${shared}), C ${c}`, 1e-5);
       }
     }),
 });
 
-const scalePartCase = (c: number) => ({
-  name: `segment statistics over fixed segments with gaps, then the fused scale part (gated and fixed), C ${c} (${quadsPerThread(c / 4)} quads per thread)`,
+const scalePartCase = (c: number, groups = GROUPS, constants: Record<string, number> = {}, label = '') => ({
+  name: `segment statistics over fixed segments with gaps (${groups} groups), then the fused scale part (gated and fixed), C ${c} (${quadsPerThread(c / 4)} quads per GPU lane)${label}`,
   run: (rt: GpuRuntime) =>
     withScope(rt, 'scale part', async (scope) => {
       const levels = new PackedLevels(SIZES, 2);
@@ -222,16 +233,17 @@ const scalePartCase = (c: number) => ({
       const tableInfo = { buffer: scope.upload(table), meta: 0, segments: segments.length, maxRows: rows.total };
       const affine = emptyTensor(scope, [segments.length, 3, c]);
       const depthwise = uploadTensor(scope, d, [rows.total, c]);
+      const adapt = withConstants(constants);
       await run(rt, segmentStatsPrograms(scope, {
         values: depthwise,
         table: tableInfo,
-        groups: GROUPS,
+        groups,
         norm: uploadTensor(scope, norm, [4, 2, c]),
         segmentsPerSet: levels.levels - 1,
         affine,
-        partials: emptyTensor(scope, [segmentStatsPartials(tableInfo, GROUPS), 4]),
-      }));
-      const affineRef = segmentStatsRef(d, c, segments, GROUPS, norm, levels.levels - 1);
+        partials: emptyTensor(scope, [segmentStatsPartials(tableInfo, groups), 4]),
+      }).map(adapt));
+      const affineRef = segmentStatsRef(d, c, segments, groups, norm, levels.levels - 1);
       const affineGpu = await readTensor(rt, affine);
       assertClose(affineGpu, affineRef, `scale-part affine, C ${c}`, 1e-5);
       const x = randomArray(levels.rows * c, 9);
@@ -240,7 +252,7 @@ const scalePartCase = (c: number) => ({
       for (const gated of [true, false]) {
         const out = emptyTensor(scope, [2, levels.rows, c]);
         await run(rt, [
-          scaleFuseProgram(scope, {
+          adapt(scaleFuseProgram(scope, {
             levels,
             input: uploadTensor(scope, x, [1, levels.rows, c]),
             depthwise,
@@ -248,7 +260,7 @@ const scalePartCase = (c: number) => ({
             affine,
             weights: uploadTensor(scope, weights, [2, 2]),
             out,
-          }),
+          })),
         ]);
         const ref = scaleFuseRef(levels, x, true, c, d, gated ? gates : undefined, affineGpu, weights);
         assertClose(await readTensor(rt, out), ref, `scale fuse (${gated ? 'gated' : 'fixed'}), C ${c}`, 1e-5);
@@ -264,9 +276,15 @@ export default defineKernelSuite('packed-head', [
   depthwiseCase(C),
   // 66 quads: more than the 64 lanes, so some lanes take two.
   depthwiseCase(264),
+  // The lanes a GPU runs (one quad each, or two past 64), on SwiftShader.
+  depthwiseCase(C, GPU_LANES, ', GPU lanes'),
+  depthwiseCase(264, GPU_LANES, ', GPU lanes'),
   scalePartCase(C),
   scalePartCase(8),
   scalePartCase(32),
+  // One channel per group: the partial pass does 4 groups per thread from one vec4.
+  scalePartCase(32, 32),
+  scalePartCase(24, 24, GPU_LANES, ', GPU lanes'),
   {
     name: 'compaction: both lists, maps, segment tables, counts and arguments; empty, single pixel, sparse, full, dense fallback',
     run: (rt) =>
@@ -358,11 +376,13 @@ export default defineKernelSuite('packed-head', [
       }),
   },
   {
-    name: 'packed conv chain at C 64 (64-wide tiles): the register blocks of a CPU adapter and of a GPU',
+    name: 'packed conv chain at C 64 (64-wide tiles): the register blocks and lanes of a CPU adapter and of a GPU; 64 groups of one channel',
     run: (rt) =>
       withScope(rt, 'packed conv chain C 64', async (scope) => {
         await sparseDepthChain(rt, scope, 64);
-        await sparseDepthChain(rt, scope, 64, { SOFTWARE_ADAPTER: 0 }, ', GPU blocks');
+        await sparseDepthChain(rt, scope, 64, GPU_LANES, ', GPU blocks');
+        // One channel per group (the statistics' 4-group threads), as the narrow models have.
+        await sparseDepthChain(rt, scope, 64, {}, ', 64 groups', 64);
       }),
   },
   {
