@@ -11,11 +11,12 @@
 // in_tower_stride = 0); weights [T][G][9][C] tap-major; bias [T][G]; gate / logits [G][T][R].
 // One thread per tower and block of 4 consecutive pixels of one image row of one level (no
 // barrier: a CPU adapter pays dearly for barriers): each weight it reads serves the block's 4
-// pixels and each input value all G gates, and the block is located once. Per pixel and gate the
-// sum runs over taps, then channels, as for one pixel alone (a tap outside the level adds 0).
-// The channel loop does not branch: each tap's 4 input offsets and masks are found before it
-// and the loads are select()ed (a CPU adapter runs both sides of a branch that lanes disagree
-// on; that made the loads half the cost).
+// pixels, each input value all G gates and up to 3 taps (the 3 × 6 pixels under the block's
+// windows are read once per channel quad, not 36), and the block is located once. Per pixel and
+// gate the sum runs over kernel rows, then channel quads, then the row's 3 taps (a tap outside
+// the level adds 0). The channel loop does not branch: the 6 input offsets and masks are found
+// before it and the loads are select()ed (a CPU adapter runs both sides of a branch that lanes
+// disagree on; that made the loads half the cost).
 // Dispatch: ceil(T · Σ_l H_l·ceil(W_l / 4) / 64) workgroups of 64, folded over x and y
 // (workgroups1D).
 
@@ -48,6 +49,13 @@ struct Params {
 
 fn dots(a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32>, w: vec4<f32>) -> vec4<f32> {
   return vec4<f32>(dot(a, w), dot(b, w), dot(c, w), dot(d, w));
+}
+
+// One channel quad of one kernel row (taps kx = 0, 1, 2 at weight quads k, k + c4, k + 2·c4) for
+// the block's 4 pixels, from the 6 columns v0 … v5 under them.
+fn taps3(v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>, v4: vec4<f32>, v5: vec4<f32>, k: u32) -> vec4<f32> {
+  let c4 = params.channels4;
+  return dots(v0, v1, v2, v3, wt[k]) + dots(v1, v2, v3, v4, wt[k + c4]) + dots(v2, v3, v4, v5, wt[k + 2u * c4]);
 }
 
 // Gate g's activation (and logit) for the block's pixels inside the level.
@@ -90,26 +98,33 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var s1 = vec4<f32>(0.0);
   var s2 = vec4<f32>(0.0);
   var s3 = vec4<f32>(0.0);
-  for (var tap = 0u; tap < 9u; tap++) {
-    let yy = i32(y) + i32(tap / 3u) - 1;
+  let zero = vec4<f32>(0.0);
+  let wi = vec3<i32>(i32(w));
+  // The 6 input columns under the block's windows, x0 − 1 … x0 + 4, serve all three taps of a
+  // row: a column outside the level reads column 0 and adds 0. Index and mask are found here,
+  // once for all channels: the channel loop has no branch.
+  let xa = vec3<i32>(i32(x0) - 1, i32(x0), i32(x0) + 1);
+  let xb = xa + vec3<i32>(3);
+  let in_a = (xa >= vec3<i32>(0)) & (xa < wi);
+  let in_b = (xb >= vec3<i32>(0)) & (xb < wi);
+  let col_a = vec3<u32>(select(vec3<i32>(0), xa, in_a)) * c4;
+  let col_b = vec3<u32>(select(vec3<i32>(0), xb, in_b)) * c4;
+  for (var ky = 0u; ky < 3u; ky++) {
+    let yy = i32(y) + i32(ky) - 1;
     if (yy < 0 || yy >= i32(h)) { continue; }
-    // The 4 pixels' input columns at this tap; one outside the level reads column 0 and adds 0.
-    // Index and mask are found here, once for all channels: the channel loop has no branch.
-    let xx = vec4<i32>(i32(x0) + i32(tap % 3u) - 1) + vec4<i32>(0, 1, 2, 3);
-    let inside = (xx >= vec4<i32>(0)) & (xx < vec4<i32>(i32(w)));
-    let cols = vec4<u32>(select(vec4<i32>(0), xx, inside));
-    let rows = (vec4<u32>(in_level + u32(yy) * w) + cols) * c4;
-    let wrow = (t * GATES * 9u + tap) * c4;   // gate g adds g·9·c4
-    let zero = vec4<f32>(0.0);
+    let row = (in_level + u32(yy) * w) * c4;
+    let wrow = (t * GATES * 9u + ky * 3u) * c4;   // gate g adds g·9·c4, tap kx adds kx·c4
     for (var c = 0u; c < c4; c++) {
-      let a = select(zero, x[rows.x + c], inside.x);
-      let bq = select(zero, x[rows.y + c], inside.y);
-      let cq = select(zero, x[rows.z + c], inside.z);
-      let dq = select(zero, x[rows.w + c], inside.w);
-      if (on.x) { s0 += dots(a, bq, cq, dq, wt[wrow + c]); }
-      if (GATES > 1u && on.y) { s1 += dots(a, bq, cq, dq, wt[wrow + 9u * c4 + c]); }
-      if (GATES > 2u && on.z) { s2 += dots(a, bq, cq, dq, wt[wrow + 18u * c4 + c]); }
-      if (GATES > 3u && on.w) { s3 += dots(a, bq, cq, dq, wt[wrow + 27u * c4 + c]); }
+      let v0 = select(zero, x[row + col_a.x + c], in_a.x);
+      let v1 = select(zero, x[row + col_a.y + c], in_a.y);
+      let v2 = select(zero, x[row + col_a.z + c], in_a.z);
+      let v3 = select(zero, x[row + col_b.x + c], in_b.x);
+      let v4 = select(zero, x[row + col_b.y + c], in_b.y);
+      let v5 = select(zero, x[row + col_b.z + c], in_b.z);
+      if (on.x) { s0 += taps3(v0, v1, v2, v3, v4, v5, wrow + c); }
+      if (GATES > 1u && on.y) { s1 += taps3(v0, v1, v2, v3, v4, v5, wrow + 9u * c4 + c); }
+      if (GATES > 2u && on.z) { s2 += taps3(v0, v1, v2, v3, v4, v5, wrow + 18u * c4 + c); }
+      if (GATES > 3u && on.w) { s3 += taps3(v0, v1, v2, v3, v4, v5, wrow + 27u * c4 + c); }
     }
   }
   let q0 = first + y * w + x0;
