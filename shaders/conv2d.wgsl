@@ -117,7 +117,7 @@ override A_KS: u32 = TILE_K / COL_THREADS;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> residual: array<f32>;
 @group(0) @binding(5) var<storage, read> lists: array<u32>;
-@group(0) @binding(6) var<storage, read> aux: array<f32>;
+@group(0) @binding(6) var<storage, read> aux: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
 @group(0) @binding(8) var<uniform> levels: PackedLevels;
 
@@ -129,6 +129,7 @@ var<workgroup> tower_rows: vec3<u32>;                           // PACKED: (M, f
 
 fn x_at(i: u32) -> f32 { return x[i >> 2u][i & 3u]; }
 fn w_at(i: u32) -> f32 { return w[i >> 2u][i & 3u]; }
+fn aux_at(i: u32) -> f32 { return aux[i >> 2u][i & 3u]; }
 
 // Where the im2col row of one GEMM row starts.
 struct Patch {
@@ -197,7 +198,14 @@ fn gather_offset(p: Patch, ky: u32, kx: u32, ci: u32) -> i32 {
 // NORM_INPUT: GroupNorm (folded affine of segment `seg`) + ReLU of input channel ci.
 fn normalise(v: f32, seg: u32, ci: u32) -> f32 {
   let a = seg * 3u * params.cin + ci;
-  return max((v - aux[a]) * aux[a + params.cin] + aux[a + 2u * params.cin], 0.0);
+  return max((v - aux_at(a)) * aux_at(a + params.cin) + aux_at(a + 2u * params.cin), 0.0);
+}
+
+// The same for channels ci … ci + 3 (Cin % 4 == 0, ci % 4 == 0): 3 vec4 loads, not 12 scalars.
+fn normalise4(v: vec4<f32>, seg: u32, ci: u32) -> vec4<f32> {
+  let c4 = params.cin >> 2u;
+  let a = seg * 3u * c4 + (ci >> 2u);
+  return max((v - aux[a]) * aux[a + c4] + aux[a + 2u * c4], vec4<f32>(0.0));
 }
 
 // The 4 input channels ci … ci + 3 at tap (ky, kx), or 0 where `ok` is false or the tap is invalid.
@@ -208,9 +216,7 @@ fn load4(p: Patch, ky: u32, kx: u32, ci: u32, t: u32, ok: bool) -> vec4<f32> {
   }
   let off = packed_offset(p, ky, kx, t);
   var v = x[(u32(max(off, 0)) + ci) >> 2u];
-  if (NORM_INPUT) {
-    v = vec4<f32>(normalise(v.x, p.seg, ci), normalise(v.y, p.seg, ci + 1u), normalise(v.z, p.seg, ci + 2u), normalise(v.w, p.seg, ci + 3u));
-  }
+  if (NORM_INPUT) { v = normalise4(v, p.seg, ci); }
   return select(vec4<f32>(0.0), v, ok & (off >= 0));
 }
 
@@ -398,7 +404,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         dst = select(t * levels.tower_rows + q, first + r, OUT_COMPACT);
         if (PRED_BOX) {
           let l = locate_row(q).level;
-          box_scale = aux[l] * params.box_stride[l >> 2u][l & 3u];
+          box_scale = aux_at(l) * params.box_stride[l >> 2u][l & 3u];
         }
       }
       let base = dst * params.cout;
