@@ -74,6 +74,15 @@ async function timed(detect: () => Promise<AnyResult>): Promise<RunRecord> {
   return record(result, performance.now() - t);
 }
 
+/** Median, min and max over the rounds of series a's value / series b's value in the same round. */
+function paired(series: readonly Series[], a: string, b: string, value: (r: RunRecord) => number): { median: number; min: number; max: number } {
+  const ra = series.find((s) => s.label === a)!.runs;
+  const rb = series.find((s) => s.label === b)!.runs;
+  const q = ra.map((r, i) => value(r) / value(rb[i]!)).sort((x, y) => x - y);
+  const mid = q.length >> 1;
+  return { median: q.length % 2 ? q[mid]! : (q[mid - 1]! + q[mid]!) / 2, min: q[0]!, max: q.at(-1)! };
+}
+
 export async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -195,10 +204,15 @@ export async function main(args: string[]): Promise<number> {
     ratios.headMacsExecutedOverDense = dynamic.macs.executed / dynamic.macs.denseFixed;
     ratios.backboneDynamicOverFixed = ratio(dynamic.stages.backbone, fixed.stages.backbone);
     ratios.gpuDynamicOverFixed = ratio(dynamic.gpu, fixed.gpu);
+    // The same ratio round by round: both runs of a round follow each other, so drift of the
+    // machine's speed over the whole run (minutes) cancels in each round's ratio.
+    const perRound = paired(series, 'dynamic', 'fixed', (r) => r.stages.head ?? NaN);
+    ratios.headDynamicOverFixedPaired = perRound.median;
     console.log(
-      `head dynamic / fixed ${ratios.headDynamicOverFixed.toFixed(3)} vs executed / dense head MACs ${ratios.headMacsExecutedOverDense.toFixed(3)} ` +
-        `(margin ${(ratios.headDynamicOverFixed - ratios.headMacsExecutedOverDense).toFixed(3)}); control, identical backbones: ${ratios.backboneDynamicOverFixed.toFixed(3)}; ` +
-        `whole GPU frame ${ratios.gpuDynamicOverFixed.toFixed(3)}`,
+      `head dynamic / fixed ${ratios.headDynamicOverFixed.toFixed(3)} (round by round ${perRound.median.toFixed(3)} [${perRound.min.toFixed(3)}–${perRound.max.toFixed(3)}]) ` +
+        `vs executed / dense head MACs ${ratios.headMacsExecutedOverDense.toFixed(3)} ` +
+        `(margin ${(ratios.headDynamicOverFixed - ratios.headMacsExecutedOverDense).toFixed(3)}, round by round ${(perRound.median - ratios.headMacsExecutedOverDense).toFixed(3)}); ` +
+        `control, identical backbones: ${ratios.backboneDynamicOverFixed.toFixed(3)}; whole GPU frame ${ratios.gpuDynamicOverFixed.toFixed(3)}`,
     );
   }
   const baseline = find('fcos-baseline');
