@@ -58,17 +58,16 @@ fn segment_row(s: u32) -> u32 {
   return t * levels.tower_rows + level_offset(s - t * levels.count);
 }
 
-// bit 0: gate active, bit 1: dilated active.
-fn pixel_flags(p: u32) -> u32 {
-  let t = p / levels.tower_rows;
-  let base = t * levels.tower_rows;
-  let pos = locate_row(p - base);
-  var dilated = false;
-  for (var k = 0; k < 9; k++) {
-    let nb = neighbour_row(pos, k / 3 - 1, k % 3 - 1);
-    if (nb >= 0 && gate[base + u32(nb)] > 0.0) { dilated = true; }
+// Whether a gate of column xx, rows y − 1 … y + 1 of the level at `pos` (its tower's rows from
+// `base`), is on; false outside the level (the max-pool's padding).
+fn column_on(base: u32, pos: LevelPos, xx: i32) -> bool {
+  if (xx < 0 || xx >= i32(pos.w)) { return false; }
+  var on = false;
+  for (var dy = -1; dy <= 1; dy++) {
+    let yy = i32(pos.y) + dy;
+    if (yy >= 0 && yy < i32(pos.h) && gate[base + pos.first + u32(yy) * pos.w + u32(xx)] > 0.0) { on = true; }
   }
-  return select(0u, 1u, gate[p] > 0.0) | select(0u, 2u, dilated);
+  return on;
 }
 
 // Indirect arguments (x, y, z); no workgroups at all when any is 0.
@@ -102,8 +101,29 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   var seg = select(0u, next - 1u, next > 0u);
   var seg_end = select(n, segment_row(seg + 1u), seg + 1u < segments);
   var run = vec2<u32>(0u);
+  // The walk keeps its place and the 3×3 window's three columns (x − 1, x, x + 1) as it moves
+  // along an image row, so a pixel reads one new column (3 gates), not 9 neighbours; it is
+  // located afresh at each row start.
+  var pos: LevelPos;
+  var base = 0u;
+  var window = vec3<bool>(false);
+  var fresh = true;
   for (var p = lo; p < hi; p++) {
-    let f = pixel_flags(p);
+    if (fresh) {
+      base = (p / levels.tower_rows) * levels.tower_rows;
+      pos = locate_row(p - base);
+      let x = i32(pos.x);
+      window = vec3<bool>(column_on(base, pos, x - 1), column_on(base, pos, x), column_on(base, pos, x + 1));
+      fresh = false;
+    }
+    // bit 0: gate active, bit 1: dilated active (max-pool 3×3 of the gate at p's level).
+    let f = select(0u, 1u, gate[p] > 0.0) | select(0u, 2u, any(window));
+    if (pos.x + 1u < pos.w) {
+      pos.x += 1u;
+      window = vec3<bool>(window.y, window.z, column_on(base, pos, i32(pos.x) + 1));
+    } else {
+      fresh = true;
+    }
     lists[params.map.x + p] = f;
     counts += vec2<u32>((f >> 1u) & 1u, f & 1u);
     if (HAS_SCALE_GATES) {
