@@ -126,6 +126,11 @@ override A_KS: u32 = TILE_K / COL_THREADS;
 var<workgroup> tile_a: array<vec4<f32>, TILE_K * ROW_QUADS>; // [TILE_K][TILE_M / 4]: rows 4q..4q+3 at one k
 var<workgroup> tile_b: array<vec4<f32>, TILE_K * COL_QUADS>; // [TILE_K][TILE_N / 4]: columns 4q..4q+3 at one k
 var<workgroup> tower_rows: vec3<u32>;                           // PACKED: (M, first list row, dense list)
+// PACKED: each tile row's input offset at its 9 taps (-1: padding, a pixel without a row, or a
+// row past M) and its segment, found once per tile; the gathers of every k slice then only add
+// the channel, instead of locating the pixel's neighbour (and its row in a map) again.
+var<workgroup> tap_offsets: array<i32, TILE_M * 9u>;
+var<workgroup> tile_segment: array<u32, TILE_M>;
 
 fn x_at(i: u32) -> f32 { return x[i >> 2u][i & 3u]; }
 fn w_at(i: u32) -> f32 { return w[i >> 2u][i & 3u]; }
@@ -139,6 +144,7 @@ struct Patch {
   ix0: i32,
   pos: LevelPos,  // PACKED: the output pixel's level position
   seg: u32,       // PACKED: its segment t·L + l
+  tile_row: u32,  // PACKED: its row in the tile (tap_offsets, tile_segment)
 };
 
 // Tower row of GEMM row r < m (PACKED).
@@ -147,13 +153,23 @@ fn packed_pixel(r: u32, t: u32) -> u32 {
   return lists[params.list_rows + tower_rows.y + r] - t * levels.tower_rows;
 }
 
-fn patch_of(r: u32, m: u32, t: u32) -> Patch {
+// PACKED: the level position and segment of GEMM row r (tile setup and epilogue).
+fn packed_patch(r: u32, m: u32, t: u32) -> Patch {
+  var p: Patch;
+  p.valid = r < m;
+  let q = select(0u, packed_pixel(r, t), p.valid);
+  p.pos = locate_row(q);
+  p.seg = t * levels.count + p.pos.level;
+  return p;
+}
+
+// The loader's view of tile row tr (GEMM row row0 + tr); PACKED only keeps the tile row.
+fn patch_of(row0: u32, tr: u32, m: u32, t: u32) -> Patch {
+  let r = row0 + tr;
   var p: Patch;
   p.valid = r < m;
   if (PACKED) {
-    let q = select(0u, packed_pixel(r, t), p.valid);
-    p.pos = locate_row(q);
-    p.seg = t * levels.count + p.pos.level;
+    p.tile_row = tr;
     return p;
   }
   let pixel = select(0u, r, p.valid);
@@ -214,9 +230,9 @@ fn load4(p: Patch, ky: u32, kx: u32, ci: u32, t: u32, ok: bool) -> vec4<f32> {
     let off = gather_offset(p, ky, kx, ci);
     return select(vec4<f32>(0.0), x[u32(max(off, 0)) >> 2u], ok & (off >= 0));
   }
-  let off = packed_offset(p, ky, kx, t);
+  let off = tap_offsets[p.tile_row * 9u + ky * 3u + kx];
   var v = x[(u32(max(off, 0)) + ci) >> 2u];
-  if (NORM_INPUT) { v = normalise4(v, p.seg, ci); }
+  if (NORM_INPUT) { v = normalise4(v, tile_segment[p.tile_row], ci); }
   return select(vec4<f32>(0.0), v, ok & (off >= 0));
 }
 
@@ -225,9 +241,9 @@ fn load1(p: Patch, ky: u32, kx: u32, ci: u32, t: u32, ok: bool) -> f32 {
     let off = gather_offset(p, ky, kx, ci);
     return select(0.0, x_at(u32(max(off, 0))), ok & (off >= 0));
   }
-  let off = packed_offset(p, ky, kx, t);
+  let off = tap_offsets[p.tile_row * 9u + ky * 3u + kx];
   var v = x_at(u32(max(off, 0)) + ci);
-  if (NORM_INPUT) { v = normalise(v, p.seg, ci); }
+  if (NORM_INPUT) { v = normalise(v, tile_segment[p.tile_row], ci); }
   return select(0.0, v, ok & (off >= 0));
 }
 
@@ -296,7 +312,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var patches: array<Patch, 4>;
   let patch_count = select(4u, A_ROWS, VEC4_A);
   for (var i = 0u; i < patch_count; i++) {
-    patches[i] = patch_of(row0 + a_row + i * row_step, m, t);
+    patches[i] = patch_of(row0, a_row + i * row_step, m, t);
+  }
+  if (PACKED) {
+    for (var tr = tid; tr < TILE_M; tr += THREADS) {
+      let p = packed_patch(row0 + tr, m, t);
+      for (var tap = 0u; tap < 9u; tap++) {
+        tap_offsets[tr * 9u + tap] = select(-1, packed_offset(p, tap / 3u, tap % 3u, t), p.valid);
+      }
+      tile_segment[tr] = p.seg;
+    }
+    workgroupBarrier();
   }
   let w_base = t * params.w_tower_stride;
 
