@@ -79,16 +79,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let r0 = in_level + select(0u, (y - 1u) * w * c4, up);
   let r1 = in_level + y * w * c4;
   let r2 = in_level + select(0u, (y + 1u) * w * c4, down);
-  // The 6 input columns under the block's windows, x0 − 1 … x0 + 4: a column outside the level
-  // reads column 0 and adds 0 (index and mask found once, so the loads below do not branch).
-  let xa = vec3<i32>(i32(x0) - 1, i32(x0), i32(x0) + 1);
-  let xb = xa + vec3<i32>(3);
-  let wi = vec3<i32>(i32(w));
-  let in_a = (xa >= vec3<i32>(0)) & (xa < wi);
-  let in_b = (xb >= vec3<i32>(0)) & (xb < wi);
-  let col_a = vec3<u32>(select(vec3<i32>(0), xa, in_a)) * c4;
-  let col_b = vec3<u32>(select(vec3<i32>(0), xb, in_b)) * c4;
-  let zero = vec4<f32>(0.0);
+  let cols = block_columns(x0, w, c4);
   let path_set = t * 2u + s;
   for (var c = lid.x; c < c4; c += QUAD_LANES) {
     let wb = path_set * 9u * c4 + c;
@@ -101,13 +92,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var ky = 0u; ky < 3u; ky++) {
       let valid = (ky != 0u || up) && (ky != 2u || down);
       if (!valid) { continue; }
-      let row = select(select(r1, r2, ky == 2u), r0, ky == 0u) + c;
-      let v0 = select(zero, x[row + col_a.x], in_a.x);
-      let v1 = select(zero, x[row + col_a.y], in_a.y);
-      let v2 = select(zero, x[row + col_a.z], in_a.z);
-      let v3 = select(zero, x[row + col_b.x], in_b.x);
-      let v4 = select(zero, x[row + col_b.y], in_b.y);
-      let v5 = select(zero, x[row + col_b.z], in_b.z);
+      let v = column_quads(cols, select(select(r1, r2, ky == 2u), r0, ky == 0u) + c);
+      let v0 = v.v0;
+      let v1 = v.v1;
+      let v2 = v.v2;
+      let v3 = v.v3;
+      let v4 = v.v4;
+      let v5 = v.v5;
       let k0 = weights[wb + (ky * 3u) * c4];
       let k1 = weights[wb + (ky * 3u + 1u) * c4];
       let k2 = weights[wb + (ky * 3u + 2u) * c4];

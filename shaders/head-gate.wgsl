@@ -52,10 +52,10 @@ fn dots(a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32>, w: vec4<f32>) ->
 }
 
 // One channel quad of one kernel row (taps kx = 0, 1, 2 at weight quads k, k + c4, k + 2·c4) for
-// the block's 4 pixels, from the 6 columns v0 … v5 under them.
-fn taps3(v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>, v4: vec4<f32>, v5: vec4<f32>, k: u32) -> vec4<f32> {
+// the block's 4 pixels, from the 6 columns under them.
+fn taps3(v: ColumnQuads, k: u32) -> vec4<f32> {
   let c4 = params.channels4;
-  return dots(v0, v1, v2, v3, wt[k]) + dots(v1, v2, v3, v4, wt[k + c4]) + dots(v2, v3, v4, v5, wt[k + 2u * c4]);
+  return dots(v.v0, v.v1, v.v2, v.v3, wt[k]) + dots(v.v1, v.v2, v.v3, v.v4, wt[k + c4]) + dots(v.v2, v.v3, v.v4, v.v5, wt[k + 2u * c4]);
 }
 
 // Gate g's activation (and logit) for the block's pixels inside the level.
@@ -98,33 +98,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var s1 = vec4<f32>(0.0);
   var s2 = vec4<f32>(0.0);
   var s3 = vec4<f32>(0.0);
-  let zero = vec4<f32>(0.0);
-  let wi = vec3<i32>(i32(w));
-  // The 6 input columns under the block's windows, x0 − 1 … x0 + 4, serve all three taps of a
-  // row: a column outside the level reads column 0 and adds 0. Index and mask are found here,
-  // once for all channels: the channel loop has no branch.
-  let xa = vec3<i32>(i32(x0) - 1, i32(x0), i32(x0) + 1);
-  let xb = xa + vec3<i32>(3);
-  let in_a = (xa >= vec3<i32>(0)) & (xa < wi);
-  let in_b = (xb >= vec3<i32>(0)) & (xb < wi);
-  let col_a = vec3<u32>(select(vec3<i32>(0), xa, in_a)) * c4;
-  let col_b = vec3<u32>(select(vec3<i32>(0), xb, in_b)) * c4;
+  // The 6 columns under the block's windows serve all three taps of a kernel row.
+  let cols = block_columns(x0, w, c4);
   for (var ky = 0u; ky < 3u; ky++) {
     let yy = i32(y) + i32(ky) - 1;
     if (yy < 0 || yy >= i32(h)) { continue; }
     let row = (in_level + u32(yy) * w) * c4;
     let wrow = (t * GATES * 9u + ky * 3u) * c4;   // gate g adds g·9·c4, tap kx adds kx·c4
     for (var c = 0u; c < c4; c++) {
-      let v0 = select(zero, x[row + col_a.x + c], in_a.x);
-      let v1 = select(zero, x[row + col_a.y + c], in_a.y);
-      let v2 = select(zero, x[row + col_a.z + c], in_a.z);
-      let v3 = select(zero, x[row + col_b.x + c], in_b.x);
-      let v4 = select(zero, x[row + col_b.y + c], in_b.y);
-      let v5 = select(zero, x[row + col_b.z + c], in_b.z);
-      if (on.x) { s0 += taps3(v0, v1, v2, v3, v4, v5, wrow + c); }
-      if (GATES > 1u && on.y) { s1 += taps3(v0, v1, v2, v3, v4, v5, wrow + 9u * c4 + c); }
-      if (GATES > 2u && on.z) { s2 += taps3(v0, v1, v2, v3, v4, v5, wrow + 18u * c4 + c); }
-      if (GATES > 3u && on.w) { s3 += taps3(v0, v1, v2, v3, v4, v5, wrow + 27u * c4 + c); }
+      let v = column_quads(cols, row + c);
+      if (on.x) { s0 += taps3(v, wrow + c); }
+      if (GATES > 1u && on.y) { s1 += taps3(v, wrow + 9u * c4 + c); }
+      if (GATES > 2u && on.z) { s2 += taps3(v, wrow + 18u * c4 + c); }
+      if (GATES > 3u && on.w) { s3 += taps3(v, wrow + 27u * c4 + c); }
     }
   }
   let q0 = first + y * w + x0;
