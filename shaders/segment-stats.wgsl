@@ -10,13 +10,13 @@
 //   partial  : thread (chunk k, group g) runs Welford over rows [k·R, (k+1)·R) and the group's
 //              C/G channels, flushing at every segment boundary: the part of chunk k in segment s
 //              goes to slot k + s (unique: a chunk touches consecutive segments), partials[(k+s)·G+g]
-//              = (n, mean, M2). GROUP_QUADS (one channel per group, C % 4 == 0): a thread does 4
-//              neighbouring groups at once from one vec4 load per row, component-wise the very
-//              same operations; VEC4_GROUP (C/G % 4 == 0): a thread reads its group's channels as
-//              vec4 and adds them one by one. Either way each group's sum keeps its order.
-//              Dispatch ceil(ceil(rows_total / R)·G' / 64) workgroups of 64, G' = G / 4 with
-//              GROUP_QUADS, else G (indirect, from the compaction, when the rows come from it;
-//              folded over x and y).
+//              = (n, mean, M2). GROUPS_PER_QUAD = 4 or 2 (1 or 2 channels per group, C % 4 == 0):
+//              a thread does the 4 or 2 groups of one channel quad at once from one vec4 load per
+//              row, component-wise the very same operations (2: channels x, z then y, w);
+//              VEC4_GROUP (C/G % 4 == 0): a thread reads its group's channels as vec4 and adds
+//              them one by one. Either way each group's sum keeps its order.
+//              Dispatch ceil(ceil(rows_total / R)·G / GROUPS_PER_QUAD / 64) workgroups of 64
+//              (indirect, from the compaction, when the rows come from it; folded over x and y).
 //   finalize : thread (s, g) merges the slots of the chunks that overlap segment s in chunk order
 //              (Chan et al.) → mean, inv_std (biased variance, as PyTorch; (0, 0) when empty), then
 //              writes the folded affine of its channels: affine[s][0][c] = mean,
@@ -42,7 +42,7 @@ struct Params {
 
 const NONE: u32 = 0xffffffffu;
 
-override GROUP_QUADS: bool = false;
+override GROUPS_PER_QUAD: u32 = 1u;
 override VEC4_GROUP: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -85,14 +85,20 @@ fn add4(acc: Welford4, v: vec4<f32>) -> Welford4 {
   return Welford4(n, mean, acc.m2 + delta * (v - mean));
 }
 
+// Two groups of two channels in one quad: (x, y) and (z, w), each added in channel order.
+fn add_pairs(acc: Welford4, v: vec4<f32>) -> Welford4 {
+  let first = add4(acc, vec4<f32>(v.x, v.z, 0.0, 0.0));
+  return add4(first, vec4<f32>(v.y, v.w, 0.0, 0.0));
+}
+
 fn x_at(i: u32) -> f32 { return x[i >> 2u][i & 3u]; }
 
 @compute @workgroup_size(64)
 fn partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
            @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = (wid.x + wid.y * nwg.x) * 64u + lid;
-  let lanes = select(params.groups, params.groups / 4u, GROUP_QUADS);
-  let g = i % lanes;   // GROUP_QUADS: groups 4g … 4g + 3
+  let lanes = params.groups / GROUPS_PER_QUAD;
+  let g = i % lanes;   // GROUPS_PER_QUAD > 1: quad g, groups GROUPS_PER_QUAD·g …
   let k = i / lanes;
   let total = lists[params.table + 1u];
   let first = k * params.chunk_rows;
@@ -116,8 +122,10 @@ fn partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
     let stop = min(end, last);
     for (; r < stop; r++) {
       if (dense && lists[params.map + r] == NONE) { continue; }
-      if (GROUP_QUADS) {
+      if (GROUPS_PER_QUAD == 4u) {
         acc4 = add4(acc4, x[r * c4 + g]);
+      } else if (GROUPS_PER_QUAD == 2u) {
+        acc4 = add_pairs(acc4, x[r * c4 + g]);
       } else if (VEC4_GROUP) {
         let base = (r * params.channels + c0) >> 2u;
         for (var j = 0u; j < params.group_channels / 4u; j++) {
@@ -129,9 +137,10 @@ fn partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
         for (var j = 0u; j < params.group_channels; j++) { acc = add(acc, x_at(base + j)); }
       }
     }
-    if (GROUP_QUADS) {
-      let slot = (k + s) * params.groups + 4u * g;
-      for (var j = 0u; j < 4u; j++) { partials[slot + j] = vec4<f32>(acc4.n, acc4.mean[j], acc4.m2[j], 0.0); }
+    if (GROUPS_PER_QUAD > 1u) {
+      // add_pairs counts each of a row's two channels: per group n is right as it stands.
+      let slot = (k + s) * params.groups + GROUPS_PER_QUAD * g;
+      for (var j = 0u; j < GROUPS_PER_QUAD; j++) { partials[slot + j] = vec4<f32>(acc4.n, acc4.mean[j], acc4.m2[j], 0.0); }
       acc4 = Welford4(0.0, vec4<f32>(0.0), vec4<f32>(0.0));
     } else {
       partials[(k + s) * params.groups + g] = vec4<f32>(acc, 0.0);

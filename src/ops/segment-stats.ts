@@ -51,12 +51,13 @@ export function segmentTableData(segments: readonly { readonly start: number; re
 
 /** Partial-pass threads per chunk of rows: one per group, or per 4 groups of one channel each. */
 export function segmentStatsLanes(channels: number, groups: number): number {
-  return groupQuads(channels, groups) ? groups / 4 : groups;
+  return groups / groupsPerQuad(channels, groups);
 }
 
-/** One channel per group and C % 4 == 0: a partial-pass thread does 4 groups (GROUP_QUADS). */
-function groupQuads(channels: number, groups: number): boolean {
-  return channels === groups && channels % 4 === 0;
+/** One or two channels per group and C % 4 == 0: a partial-pass thread does a channel quad's 4 or 2 groups. */
+function groupsPerQuad(channels: number, groups: number): 1 | 2 | 4 {
+  if (channels % 4 !== 0) return 1;
+  return channels === groups ? 4 : channels === 2 * groups ? 2 : 1;
 }
 
 /** Partial-pass workgroups for `rows` rows of `channels` in `groups` groups (what the compaction writes too). */
@@ -120,7 +121,7 @@ export function segmentStatsPrograms(scope: BufferScope, args: SegmentStatsArgs)
       label: `segment stats partial (${table.segments} segments, C ${c})`,
       shader: 'segment-stats',
       entryPoint: 'partial',
-      constants: { GROUP_QUADS: groupQuads(c, groups) ? 1 : 0, VEC4_GROUP: (c / groups) % 4 === 0 ? 1 : 0 },
+      constants: { GROUPS_PER_QUAD: groupsPerQuad(c, groups), VEC4_GROUP: (c / groups) % 4 === 0 ? 1 : 0 },
       bindings: bindSlots(SLOTS, { params, x: args.values.buffer, lists: table.buffer, partials: args.partials.buffer }),
       dispatch: args.partialDispatch ?? workgroups1D(segmentStatsWorkgroups(table.maxRows, c, groups)),
     },

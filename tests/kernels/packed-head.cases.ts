@@ -282,8 +282,9 @@ export default defineKernelSuite('packed-head', [
   scalePartCase(C),
   scalePartCase(8),
   scalePartCase(32),
-  // One channel per group: the partial pass does 4 groups per thread from one vec4.
+  // One (two) channels per group: the partial pass does 4 (2) groups per thread from one vec4.
   scalePartCase(32, 32),
+  scalePartCase(20, 10),
   scalePartCase(24, 24, GPU_LANES, ', GPU lanes'),
   {
     name: 'compaction: both lists, maps, segment tables, counts and arguments; empty, single pixel, sparse, full, dense fallback',
@@ -376,13 +377,15 @@ export default defineKernelSuite('packed-head', [
       }),
   },
   {
-    name: 'packed conv chain at C 64 (64-wide tiles): the register blocks and lanes of a CPU adapter and of a GPU; 64 groups of one channel',
+    name: 'packed conv chain at C 64 (64-wide tiles): the register blocks and lanes of a CPU adapter and of a GPU; groups of one and two channels',
     run: (rt) =>
       withScope(rt, 'packed conv chain C 64', async (scope) => {
         await sparseDepthChain(rt, scope, 64);
         await sparseDepthChain(rt, scope, 64, GPU_LANES, ', GPU blocks');
         // One channel per group (the statistics' 4-group threads), as the narrow models have.
         await sparseDepthChain(rt, scope, 64, {}, ', 64 groups', 64);
+        // Two channels per group (the default model's 32 groups of 64 channels).
+        await sparseDepthChain(rt, scope, 64, {}, ', 32 groups', 32);
       }),
   },
   {
