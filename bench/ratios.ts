@@ -29,6 +29,11 @@ export interface RatioRow {
   /** For a control: whether 1 lies inside its range. */
   readonly withinNoise?: boolean;
   readonly note?: string;
+  /**
+   * The head stage of the dynamic head against the fixed one: executed / dense head MACs of the
+   * dynamic run (detect()'s report), what the time ratio is measured against.
+   */
+  readonly macRatio?: number;
 }
 
 function row(label: string, a: Stats, b: Stats, role: RatioRow['role']): RatioRow {
@@ -61,7 +66,10 @@ export function ratioRows(result: BenchResult): RatioRow[] {
     for (const stage of Object.keys(f.stageStats)) {
       const a = d.stageStats[stage];
       const b = f.stageStats[stage];
-      if (a && b) rows.push(row(`stage ${stage}: dynamic / ${name}`, a, b, CONTROL_STAGES.has(stage) ? 'control' : 'compare'));
+      if (!a || !b) continue;
+      const r = row(`stage ${stage}: dynamic / ${name}`, a, b, CONTROL_STAGES.has(stage) ? 'control' : 'compare');
+      const macs = result.runs.find((run) => run.engine === 'ours' && run.config === 'dynamic')?.macs;
+      rows.push(stage === 'head' && other === 'fixed' && macs ? { ...r, macRatio: macs.executed / macs.denseFixed } : r);
     }
   }
   return rows;
@@ -73,7 +81,8 @@ export function formatRatio(r: RatioRow): string {
   if (r.ratio === undefined) return `${label} n/a    (${r.note})`;
   const spread = r.range ? ` [${r.range[0].toFixed(3)}–${r.range[1].toFixed(3)}]` : '';
   const control = r.role === 'control' ? (r.withinNoise ? '  control: 1 within spread' : '  CONTROL OUTSIDE SPREAD: identical work differs, the run is too noisy') : '';
-  return `${label} ${r.ratio.toFixed(3)}${spread}  (${r.a.medianMs.toFixed(1)} / ${r.b.medianMs.toFixed(1)} ms)${control}`;
+  const macs = r.macRatio !== undefined ? `  vs executed / dense head MACs ${r.macRatio.toFixed(3)} (time − MACs ${(r.ratio - r.macRatio).toFixed(3)})` : '';
+  return `${label} ${r.ratio.toFixed(3)}${spread}  (${r.a.medianMs.toFixed(1)} / ${r.b.medianMs.toFixed(1)} ms)${control}${macs}`;
 }
 
 /**

@@ -175,7 +175,8 @@ export function renderReport(result: BenchResult): string {
     .map((r) => {
       const value = r.ratio === undefined ? `n/a` : `<b>${r.ratio.toFixed(3)}</b>`;
       const spread = r.range ? `${r.range[0].toFixed(3)}–${r.range[1].toFixed(3)}` : '–';
-      const verdict = r.note ?? (r.role === 'control' ? (r.withinNoise ? 'control (identical work): 1 within spread' : 'CONTROL OUTSIDE SPREAD: identical work differs, too noisy to compare') : '');
+      const macs = r.macRatio !== undefined && r.ratio !== undefined ? `vs executed / dense head MACs ${r.macRatio.toFixed(3)} (time − MACs ${(r.ratio - r.macRatio).toFixed(3)})` : '';
+      const verdict = r.note ?? (r.role === 'control' ? (r.withinNoise ? 'control (identical work): 1 within spread' : 'CONTROL OUTSIDE SPREAD: identical work differs, too noisy to compare') : macs);
       return `<tr class="${r.role === 'control' && r.withinNoise === false ? 'bad' : ''}"><td>${e(r.label)}</td><td>${value}</td><td>${spread}</td><td>${fmt(r.a.medianMs)} / ${fmt(r.b.medianMs)} ms</td><td>${e(verdict)}</td></tr>`;
     })
     .join('');

@@ -36,12 +36,17 @@ describe('benchmark ratios', () => {
         ],
       } as EngineRun;
     };
-    const rows = ratioRows({ runs: [ours('fixed', 20), ours('dynamic', 10), ours('fcos', 30)] } as unknown as BenchResult);
+    const dynamic = { ...ours('dynamic', 10), macs: { denseFixed: 200, denseDynamic: 210, executed: 90 } };
+    const rows = ratioRows({ runs: [ours('fixed', 20), dynamic, ours('fcos', 30)] } as unknown as BenchResult);
     const byLabel = new Map(rows.map((r) => [r.label, r]));
     expect(byLabel.get('ours dynamic / ours FCOS baseline (network)')?.ratio).toBeCloseTo(71.5 / 91.5, 10);
     expect(byLabel.get('stage head: dynamic / FCOS baseline')).toMatchObject({ role: 'compare', ratio: 11.5 / 31.5 });
     expect(byLabel.get('stage backbone: dynamic / FCOS baseline')).toMatchObject({ role: 'control', withinNoise: true });
     expect(byLabel.get('stage head: dynamic / fixed')?.ratio).toBeCloseTo(11.5 / 21.5, 10);
+    // The head's time ratio is reported against the dynamic run's executed / dense head MACs.
+    expect(byLabel.get('stage head: dynamic / fixed')?.macRatio).toBe(0.45);
+    expect(formatRatio(byLabel.get('stage head: dynamic / fixed')!)).toContain(`vs executed / dense head MACs 0.450 (time − MACs ${(11.5 / 21.5 - 0.45).toFixed(3)})`);
+    expect(byLabel.get('stage head: dynamic / FCOS baseline')?.macRatio).toBeUndefined();
     // Without an FCOS run there are no FCOS rows.
     expect(ratioRows({ runs: [ours('fixed', 20), ours('dynamic', 10)] } as unknown as BenchResult).some((r) => r.label.includes('FCOS'))).toBe(false);
   });
