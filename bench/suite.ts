@@ -4,7 +4,7 @@
  * and inputs, in Debian Chromium driven by Playwright; plus the sparse/dense kernel curve.
  *   npm run bench [-- --profile ci|full] [--runs N] [--warmup N] [--checkpoint PATH] [--baseline PATH|none]
  *                 [--peers webgpu,wasm|wasm|webgpu|none] [--no-peer-dynamic] [--series network|pipeline|both]
- *                 [--deadline-min N]
+ *                 [--deadline-min N] [--image FILE]… [--min-size N --max-size N]
  * With --warmup 0 the first run after compiling is the first timed sample (on SwiftShader a full
  * profile frame takes minutes: `--profile full --warmup 0 --runs 1 --series pipeline --peers wasm`).
  * `ci` (default): the narrow-d8 reference checkpoint on its two fixture images — finishes in a few
@@ -14,6 +14,10 @@
  * --checkpoint is given) on two synthetic 800×1333 images — for real GPUs; its FCOS baseline
  * series needs --baseline (e.g. the official FCOS R50 checkpoint, or one written by
  * tools/reference/zoo_checkpoints.py --full).
+ * `--image FILE` (repeatable) runs those images instead, pre-processed on the CPU exactly as the
+ * engine does (Pillow resize, normalise, pad); with `ci`, `--checkpoint` then names the model (a
+ * checkpoint, converted at `--min-size` / `--max-size` when given, or a `.dhw` file run against
+ * its fixed twin), e.g. the default model at 160×160 or narrow-d8 at 320×480.
  * Writes bench-results/bench-<profile>-<timestamp>.{json,html} (the HTML is self-contained).
  */
 import { spawnSync } from 'node:child_process';
@@ -27,8 +31,11 @@ import { createServer } from 'vite';
 import { CHROMIUM, CHROMIUM_ARGS } from '../playwright.config';
 import { decodeImage } from '../src/cli/image';
 import { planPreprocess } from '../src/ops/preprocess';
-import type { ModelConfigOverrides } from '../src/weights/config';
+import { preprocessRef } from '../src/reference/preprocess';
+import type { InputConfig, ModelConfigOverrides } from '../src/weights/config';
 import { convertCheckpoint } from '../src/weights/convert';
+import { readFileHead } from '../src/weights/format';
+import { fixedHeadVariant } from '../src/weights/head-variant';
 import { loadReferenceFixture, nodeFixtureReader } from '../tests/harness/reference-fixtures';
 import { formatRatio, ratioRows } from './ratios';
 import { renderReport } from './report';
@@ -58,10 +65,15 @@ interface Args {
   routers?: number;
   /** How many of the profile's images to use (default: ci 1, full 2). */
   images?: number;
+  /** Image files to run instead of the profile's (pre-processed on the CPU as the engine does). */
+  imageFiles: string[];
+  /** ci: the input size to convert the checkpoint with (needs --image). */
+  minSize?: number;
+  maxSize?: number;
 }
 
 function parseArgs(args: readonly string[]): Args {
-  const out: Args = { profile: 'ci', peers: ['webgpu', 'wasm'], peerDynamic: true, sparse: true, port: 4175 };
+  const out: Args = { profile: 'ci', peers: ['webgpu', 'wasm'], peerDynamic: true, sparse: true, port: 4175, imageFiles: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = () => {
@@ -93,10 +105,19 @@ function parseArgs(args: readonly string[]): Args {
     else if (a === '--port') out.port = Number(value());
     else if (a === '--routers') out.routers = Number(value());
     else if (a === '--images') out.images = Number(value());
+    else if (a === '--image') out.imageFiles.push(value());
+    else if (a === '--min-size') out.minSize = Number(value());
+    else if (a === '--max-size') out.maxSize = Number(value());
     else throw new Error(`unknown argument ${a}`);
   }
   if (out.routers !== undefined && !(Number.isInteger(out.routers) && out.routers >= 1)) throw new Error('--routers must be a positive integer');
   if (out.images !== undefined && !(Number.isInteger(out.images) && out.images >= 1)) throw new Error('--images must be a positive integer');
+  for (const [name, v] of [['--min-size', out.minSize], ['--max-size', out.maxSize]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new Error(`${name} must be a positive integer`);
+  }
+  if ((out.minSize !== undefined || out.maxSize !== undefined) && (out.profile !== 'ci' || out.imageFiles.length === 0)) {
+    throw new Error('--min-size / --max-size are for the ci profile with --image (the profile images are pre-processed at their own size)');
+  }
   if (out.runs !== undefined && !(Number.isInteger(out.runs) && out.runs >= 1)) throw new Error('--runs must be a positive integer');
   if (out.warmup !== undefined && !(Number.isInteger(out.warmup) && out.warmup >= 0)) throw new Error('--warmup must be a non-negative integer');
   return out;
@@ -130,14 +151,46 @@ function baselineModel(checkpoint: Uint8Array, tag: string, overrides: ModelConf
   return { id: 'fcos', label: `${tag} FCOS baseline head`, headKind: 'fcos', weightsUrl: writeAsset(`${tag}-fcos.dhw`, converted.bytes), weightsBytes: converted.bytes.byteLength };
 }
 
-/** CI: narrow-d8 reference checkpoint and its fixture images (the reference's own pre-processing). */
+/** A weights file as the suite's dynamic model and its fixed-head twin (src/weights/head-variant.ts). */
+function weightsTwice(bytes: Uint8Array, tag: string): SuiteModel[] {
+  const fixed = fixedHeadVariant(bytes);
+  return [
+    { id: 'fixed', label: `${tag} fixed (dense) twin`, headKind: 'fixed', weightsUrl: writeAsset(`${tag}-fixed.dhw`, fixed), weightsBytes: fixed.byteLength },
+    { id: 'dynamic', label: `${tag} dynamic head`, headKind: 'dynamic', weightsUrl: writeAsset(`${tag}-dynamic.dhw`, bytes), weightsBytes: bytes.byteLength },
+  ];
+}
+
+/**
+ * `--image` files, pre-processed on the CPU exactly as the engine does on the GPU (Pillow
+ * BILINEAR resize of the uint8 image, normalise, pad: src/reference/preprocess.ts), NHWC → NCHW.
+ */
+function fileImages(files: readonly string[], input: InputConfig): SuiteImage[] {
+  return files.map((file, i) => {
+    const image = decodeImage(new Uint8Array(readFileSync(file)), file);
+    const { data, plan } = preprocessRef(image.data, image.height, image.width, input);
+    const [ph, pw] = plan.paddedSize;
+    const nchw = new Float32Array(3 * ph * pw);
+    for (let p = 0; p < ph * pw; p++) {
+      for (let c = 0; c < 3; c++) nchw[c * ph * pw + p] = data[p * 3 + c]!;
+    }
+    const id = `${path.basename(file).replace(/\.[^.]*$/, '')}${files.length > 1 ? `-${i}` : ''}`;
+    return { id, rgbaUrl: writeAsset(`image-${id}.rgba`, image.data), width: image.width, height: image.height, inputUrl: writeAsset(`image-${id}.nchw.f32`, nchw), paddedHeight: ph, paddedWidth: pw };
+  });
+}
+
+/**
+ * CI: narrow-d8 reference checkpoint and its fixture images (the reference's own pre-processing).
+ * `--checkpoint` puts another model in its place (a checkpoint, converted at `--min-size` /
+ * `--max-size` when given, or a `.dhw` file with its fixed twin), `--image` other images.
+ */
 async function ciAssets(args: Args): Promise<{ models: SuiteModel[]; images: SuiteImage[]; description: string }> {
   const read = nodeFixtureReader();
   const fixture = await loadReferenceFixture('narrow-d8', read);
+  if (args.checkpoint) return customCiAssets(args, args.checkpoint);
   const c = fixture.manifest.config;
   const checkpoint = new Uint8Array(await read(fixture.checkpointPath));
   const routers = Math.min(args.routers ?? 2, c.num_routers);
-  const input = { minSize: c.min_size, maxSize: c.max_size, sizeDivisibility: c.size_divisibility };
+  const input = { minSize: args.minSize ?? c.min_size, maxSize: args.maxSize ?? c.max_size, sizeDivisibility: c.size_divisibility };
   const models = convertTwice(checkpoint, `narrow-d8${routers < c.num_routers ? `-first${routers}` : ''}`, { input, head: { routersPerTower: routers } });
   if (args.baseline !== 'none') {
     // Default: the zoo fixture of the official FCOS R50 layout at narrow-d8's widths (stem 8,
@@ -146,7 +199,8 @@ async function ciAssets(args: Args): Promise<{ models: SuiteModel[]; images: Sui
     const bytes = args.baseline ? readFileSync(args.baseline) : gunzipSync(readFileSync(path.join(root, 'tests/fixtures/zoo/fcos.res50.1x.pth.gz')));
     models.push(baselineModel(new Uint8Array(bytes), args.baseline ? path.basename(args.baseline) : 'zoo-fcos.res50.1x', { input }));
   }
-  const images = await Promise.all(
+  const fileInput = args.imageFiles.length ? convertCheckpoint(checkpoint, { headKind: 'dynamic', config: { input } }).config.input : undefined;
+  const images = fileInput ? fileImages(args.imageFiles, fileInput) : await Promise.all(
     fixture.images.slice(0, args.images ?? 1).map(async (image) => {
       const png = decodeImage(new Uint8Array(await read(image.pngPath)));
       const input = image.tensor('input');
@@ -167,9 +221,33 @@ async function ciAssets(args: Args): Promise<{ models: SuiteModel[]; images: Sui
     images,
     description:
       `narrow-d8 reference checkpoint (ResNet-50 layout at 1/16 width: stem 8, FPN ${c.fpn_channels} channels, ${c.num_classes} classes), ` +
-      `head ${routers < c.num_routers ? `cut to its first ${routers} of ${c.num_routers} routers per tower (CI size: SwiftShader pays ~10 ms per dispatch; --routers ${c.num_routers} for the whole D${c.num_routers})` : `D${routers}`} on the fixture image(s) ${images.map((im) => `${im.id} ${im.paddedHeight}×${im.paddedWidth}`).join(', ')}` +
+      `head ${routers < c.num_routers ? `cut to its first ${routers} of ${c.num_routers} routers per tower (CI size: SwiftShader pays ~10 ms per dispatch; --routers ${c.num_routers} for the whole D${c.num_routers})` : `D${routers}`} on the ${fileInput ? '' : 'fixture '}image(s) ${images.map((im) => `${im.id} ${im.paddedHeight}×${im.paddedWidth}`).join(', ')}` +
       `${models.some((m) => m.headKind === 'fcos') ? `; FCOS baseline: ${models.find((m) => m.headKind === 'fcos')!.label}` : ''}`,
   };
+}
+
+/** ci with `--checkpoint`: that model (dynamic and fixed), on `--image` files; an FCOS series only with `--baseline`. */
+function customCiAssets(args: Args, file: string): { models: SuiteModel[]; images: SuiteImage[]; description: string } {
+  if (args.imageFiles.length === 0) throw new Error('--checkpoint with the ci profile needs --image (the fixture images are pre-processed for narrow-d8)');
+  const bytes = new Uint8Array(readFileSync(file));
+  const tag = path.basename(file).replace(/\.[^.]*$/, '');
+  let models: SuiteModel[];
+  let input: InputConfig;
+  if (file.endsWith('.dhw')) {
+    if (args.minSize !== undefined || args.maxSize !== undefined || args.routers !== undefined) throw new Error('--min-size, --max-size and --routers convert a checkpoint; a .dhw file keeps its own configuration');
+    models = weightsTwice(bytes, tag);
+    input = readFileHead(bytes).header.config.input;
+  } else {
+    const overrides: ModelConfigOverrides = {
+      ...(args.minSize !== undefined || args.maxSize !== undefined ? { input: { ...(args.minSize !== undefined ? { minSize: args.minSize } : {}), ...(args.maxSize !== undefined ? { maxSize: args.maxSize } : {}) } } : {}),
+      ...(args.routers !== undefined ? { head: { routersPerTower: args.routers } } : {}),
+    };
+    models = convertTwice(bytes, tag, overrides);
+    input = convertCheckpoint(bytes, { headKind: 'dynamic', config: overrides }).config.input;
+  }
+  if (args.baseline && args.baseline !== 'none') models.push(baselineModel(new Uint8Array(readFileSync(args.baseline)), path.basename(args.baseline), { input }));
+  const images = fileImages(args.imageFiles, input);
+  return { models, images, description: `${path.relative(root, path.resolve(file))} (dynamic and fixed twin) on ${images.map((im) => `${im.id} ${im.height}×${im.width} (padded ${im.paddedHeight}×${im.paddedWidth})`).join(', ')}` };
 }
 
 /** A deterministic synthetic scene (gradient background, rectangles, discs), RGBA8. */
@@ -216,6 +294,10 @@ async function fullAssets(args: Args): Promise<{ models: SuiteModel[]; images: S
   const models = convertTwice(new Uint8Array(readFileSync(checkpointPath)), 'r50-d8', args.routers ? { head: { routersPerTower: args.routers } } : {});
   if (args.baseline && args.baseline !== 'none') models.push(baselineModel(new Uint8Array(readFileSync(args.baseline)), path.basename(args.baseline), {}));
   const config = convertCheckpoint(new Uint8Array(readFileSync(checkpointPath)), { headKind: 'fixed' }).config.input;
+  if (args.imageFiles.length) {
+    const images = fileImages(args.imageFiles, config);
+    return { models, images, description: `full-width ResNet-50 + FPN-256 + D8 head (${path.relative(root, checkpointPath)}) on ${images.map((im) => `${im.id} (padded ${im.paddedHeight}×${im.paddedWidth})`).join(', ')}` };
+  }
   const images = [0, 1].slice(0, args.images ?? 2).map((i) => {
     const [height, width] = i === 0 ? [800, 1333] : [1333, 800];
     const rgba = syntheticImage(height, width, 1234 + i);
