@@ -6,6 +6,8 @@ import { workgroups1D, type Dispatch } from '../gpu/kernel';
  * items per workgroup, so it is the same on every adapter.
  */
 export function quadLanes(lanes: number, items: number): { readonly constants: { readonly LANES: number }; readonly dispatch: Dispatch } {
-  const itemsPerGroup = Math.max(1, Math.floor(256 / lanes));
-  return { constants: { LANES: lanes }, dispatch: workgroups1D(Math.ceil(items / itemsPerGroup)) };
+  // At most 256 invocations per workgroup (WebGPU's default limit); lanes stride over the quads.
+  const used = Math.min(lanes, 256);
+  const itemsPerGroup = Math.max(1, Math.floor(256 / used));
+  return { constants: { LANES: used }, dispatch: workgroups1D(Math.ceil(items / itemsPerGroup)) };
 }
