@@ -39,6 +39,15 @@ struct Params {
 #include <pixel-blocks>
 
 
+// One kernel row of one output pixel: its three taps added to acc in order kx = 0, 1, 2.
+fn add_row(acc: vec4<f32>, a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, k0: vec4<f32>, k1: vec4<f32>, k2: vec4<f32>) -> vec4<f32> {
+  var s = acc;
+  s += a * k0;
+  s += b * k1;
+  s += c * k2;
+  return s;
+}
+
 // Blocks of one tower on path s (source levels s … s + L − 2).
 fn path_blocks(s: u32) -> u32 {
   var n = 0u;
@@ -96,18 +105,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let k0 = weights[wb + (ky * 3u) * c4];
       let k1 = weights[wb + (ky * 3u + 1u) * c4];
       let k2 = weights[wb + (ky * 3u + 2u) * c4];
-      acc0 += v.v0 * k0;
-      acc0 += v.v1 * k1;
-      acc0 += v.v2 * k2;
-      acc1 += v.v1 * k0;
-      acc1 += v.v2 * k1;
-      acc1 += v.v3 * k2;
-      acc2 += v.v2 * k0;
-      acc2 += v.v3 * k1;
-      acc2 += v.v4 * k2;
-      acc3 += v.v3 * k0;
-      acc3 += v.v4 * k1;
-      acc3 += v.v5 * k2;
+      acc0 = add_row(acc0, v.v0, v.v1, v.v2, k0, k1, k2);
+      acc1 = add_row(acc1, v.v1, v.v2, v.v3, k0, k1, k2);
+      acc2 = add_row(acc2, v.v2, v.v3, v.v4, k0, k1, k2);
+      acc3 = add_row(acc3, v.v3, v.v4, v.v5, k0, k1, k2);
     }
     let o = out_row * c4 + c;
     out[o] = acc0;
